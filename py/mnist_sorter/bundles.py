@@ -190,7 +190,10 @@ def default_data_dir() -> Path:
     configured = os.environ.get(DATA_DIR_VARIABLE)
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[2] / "build" / "data"
+    here = Path(__file__).resolve()  # <repo>/py/mnist_sorter/bundles.py
+    # Under Pyodide the module may sit near the filesystem root; stay relative then.
+    repo_root = here.parents[2] if len(here.parents) > 2 else Path.cwd()
+    return repo_root / "build" / "data"
 
 
 def parse_manifest(text: str | bytes, origin: str = MANIFEST_NAME) -> dict:
