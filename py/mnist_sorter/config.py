@@ -57,7 +57,7 @@ def _fmt(number: float | None) -> str:
     if number is None:
         return ""
     if float(number).is_integer() and abs(number) < 1e15:
-        return f"{int(number):,}".replace(",", "\u202f") if abs(number) >= 10_000 else str(int(number))
+        return f"{int(number):,}"
     return f"{number:g}"
 
 
@@ -158,9 +158,11 @@ def parse_field(name: str, text: str) -> Any:
         if text == "":
             raise ValueError(f"{name}: a value is required ({spec.range_text()})")
         try:
-            number: Any = int(text) if spec.kind == "int" else float(text)
+            number: Any = float(text)
         except ValueError:
             raise ValueError(f"{name}: {text!r} is not a number; allowed: {spec.range_text()}") from None
+        if spec.kind == "int" and re.fullmatch(r"[+-]?[0-9]+", text):
+            number = int(text)  # exact, even beyond float precision
         return _check_number(spec, number)
     if spec.kind == "choice":
         if text not in spec.choices:
