@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from mnist_sorter.plots import TEST_COLOUR, TRAIN_COLOUR, accuracy_chart, loss_chart
+from mnist_sorter.plots import TEST_COLOUR, TRAIN_COLOUR, LineChart, accuracy_chart, loss_chart
 
 
 def _has_colour(pixels: np.ndarray, colour: str, tolerance: int = 40) -> bool:
@@ -44,3 +44,15 @@ def test_same_history_same_pixels():
 def test_rejects_empty_size():
     with pytest.raises(ValueError, match="chart size"):
         loss_chart([1.0], [1.0], epochs=1, width=0, height=100)
+
+
+def test_chart_reused_across_epochs_matches_a_fresh_one():
+    chart = LineChart("loss", epochs=5, width=320, height=200)
+    chart.render([1.5], [1.6])
+    again = chart.render([1.5, 0.7], [1.6, 0.8])
+    assert np.array_equal(again, loss_chart([1.5, 0.7], [1.6, 0.8], epochs=5, width=320, height=200))
+
+
+def test_rejects_unknown_kind():
+    with pytest.raises(ValueError, match="chart kind"):
+        LineChart("speed", epochs=3, width=100, height=100)
