@@ -56,3 +56,11 @@ def test_chart_reused_across_epochs_matches_a_fresh_one():
 def test_rejects_unknown_kind():
     with pytest.raises(ValueError, match="chart kind"):
         LineChart("speed", epochs=3, width=100, height=100)
+
+
+def test_changing_the_epochs_matches_a_fresh_chart():
+    chart = LineChart("accuracy", epochs=10, width=300, height=200)
+    chart.render([0.5, 0.7], [0.55, 0.72])
+    chart.set_epochs(4)
+    assert np.array_equal(chart.render([0.8], [0.81]),
+                          accuracy_chart([0.8], [0.81], epochs=4, width=300, height=200))

@@ -42,9 +42,7 @@ class LineChart:
         axes = self.axes = self.figure.add_subplot()
         self.train_line, = axes.plot([], [], marker="o", markersize=3, color=TRAIN_COLOUR)
         self.test_line, = axes.plot([], [], marker="s", markersize=3, color=TEST_COLOUR, linestyle="--")
-        axes.set_xlim(0.8, max(epochs, 2) + 0.2)
-        ticks = MaxNLocator(integer=True, nbins=6).tick_values(1, max(epochs, 2))
-        axes.xaxis.set_major_locator(FixedLocator([tick for tick in ticks if 1 <= tick <= max(epochs, 2)]))
+        self.set_epochs(epochs)
         axes.yaxis.set_major_locator(MaxNLocator(nbins=5))
         axes.set_xlabel("epoch", fontsize=9)
         axes.set_ylabel(KINDS[kind], fontsize=9)
@@ -53,6 +51,14 @@ class LineChart:
             axes.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
         axes.grid(True, color="#e3e3e3", linewidth=0.8)
         axes.spines[["top", "right"]].set_visible(False)
+
+    def set_epochs(self, epochs: int) -> None:
+        """Set the x axis to epochs 1..epochs (cheaper than a new chart: a first drawing is slow)."""
+        self.epochs = epochs
+        last = max(epochs, 2)
+        self.axes.set_xlim(0.8, last + 0.2)
+        ticks = MaxNLocator(integer=True, nbins=6).tick_values(1, last)
+        self.axes.xaxis.set_major_locator(FixedLocator([tick for tick in ticks if 1 <= tick <= last]))
 
     def render(self, train: Sequence[float], test: Sequence[float]) -> np.ndarray:
         """Draw the histories so far; return (height, width, 4) uint8."""
