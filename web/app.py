@@ -1,0 +1,166 @@
+"""The page's controller: the form, the Train/Stop buttons, progress and the charts.
+
+Imported by main.py once numpy is loaded (the data and training modules need it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import pyodide_js
+from pyodide.ffi import create_proxy
+
+import view
+from data import bundle_names, load_dataset
+from form import ConfigForm
+from mnist_sorter.config import TrainConfig
+from runner import History, Outcome, TrainingRun, as_inputs
+
+
+class App:
+    """What the page holds between events: loaded datasets, the form, the current run."""
+
+    def __init__(self) -> None:
+        self.datasets = {}
+        self.form: ConfigForm | None = None
+        self.run: TrainingRun | None = None
+        self.charts = None  # (loss ChartCanvas, accuracy ChartCanvas) once matplotlib is in
+        self.history = None
+        self.planned_epochs = TrainConfig().epochs
+        self._proxies = []
+        self.tasks = set()  # keep running tasks referenced until the page goes
+
+    async def start(self) -> None:
+        """Load the default data set, build the form, and go to `ready`."""
+        default = TrainConfig()
+        view.show_step("data", "checking")
+        loaded = await load_dataset(default.dataset)
+        self.datasets[default.dataset] = await as_inputs(loaded.dataset)
+        view.show_step("data", f"{len(loaded.dataset.train_labels):,} training images "
+                               f"({'from this browser' if loaded.source == 'cache' else 'downloaded'})", 1.0)
+
+        fields = view.by_id("fields")
+        self.form = ConfigForm(fields, view.by_id("train-button"), await bundle_names(), default)
+        self._listen("config-form", "submit", self.on_train)
+        self._listen("stop-button", "click", self.on_stop)
+        view.set_running(False)
+        self.form.validate()
+        view.show_loading(False)
+        view.set_state("ready")
+        view.announce(("Ready to train. " + loaded.note).strip())
+        self.tasks.add(asyncio.ensure_future(self.load_charts()))
+
+    def _listen(self, element_id: str, event: str, handler) -> None:
+        proxy = create_proxy(handler)
+        self._proxies.append(proxy)
+        view.by_id(element_id).addEventListener(event, proxy)
+
+    async def load_charts(self) -> None:
+        """Load matplotlib after the form is usable, then draw (empty) axes."""
+        try:
+            await pyodide_js.loadPackage("matplotlib", checkIntegrity=True)
+            await asyncio.sleep(0)
+            # matplotlib logs a warning (to stderr, which PyScript shows as an error) while it
+            # builds its font cache, as it does on every page load here: expected, not a fault.
+            logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+            from charts import ChartCanvas  # noqa: PLC0415 - deliberately late: matplotlib is big
+
+            self.charts = (ChartCanvas("loss", "loss-chart", "loss-placeholder"),
+                           ChartCanvas("accuracy", "accuracy-chart", "accuracy-placeholder"))
+            await self.draw_charts()
+        except Exception as error:  # charts are a nicety: training works without them
+            view.announce(f"The charts could not be loaded ({error}); training still works.")
+            return
+        view.set_marker("charts", "ready")
+
+    async def draw_charts(self) -> None:
+        """Draw the current run's history, one chart per main-thread task."""
+        if self.charts is None:
+            return
+        history = self.history or History()
+        loss_canvas, accuracy_canvas = self.charts
+        loss_canvas.render(history.train_loss, history.test_loss, self.planned_epochs)
+        await asyncio.sleep(0)
+        accuracy_canvas.render(history.train_accuracy, history.test_accuracy, self.planned_epochs)
+
+    def on_stop(self, event) -> None:
+        if self.run is not None:
+            self.run.stop()
+            view.announce("Stopping…")
+
+    def on_train(self, event) -> None:
+        event.preventDefault()
+        if self.run is not None or self.form is None:
+            return
+        config = self.form.validate()
+        if config is not None:
+            self.tasks.add(asyncio.ensure_future(self.train(config)))
+
+    async def train(self, config: TrainConfig) -> None:
+        view.set_state("training")
+        view.set_running(True)
+        view.by_id("train-button").disabled = True
+        view.show_test_accuracy(None)
+        view.by_id("test-accuracy").textContent = "training…"
+        try:
+            dataset = await self.dataset_for(config.dataset)
+            self.run = TrainingRun(config, dataset)
+            self.history, self.planned_epochs = self.run.history, config.epochs
+            await self.draw_charts()  # fresh axes for this run
+            started = time.perf_counter()
+            view.show_run_progress(0.0, "Starting…")
+            view.announce(f"Training on {config.dataset} for {config.epochs} epochs.")
+
+            def on_progress(progress, fraction):
+                view.show_run_progress(fraction, progress_text(config, progress, fraction,
+                                                               time.perf_counter() - started))
+
+            outcome = await self.run.run(on_progress, self.on_epoch)
+            self.finish(outcome, time.perf_counter() - started)
+        except Exception as error:
+            view.announce(f"Training failed: {error}")
+            view.show_test_accuracy(None)
+        finally:
+            self.run = None
+            view.set_running(False)
+            self.form.validate()
+            view.set_state("ready")
+
+    async def on_epoch(self, end) -> None:
+        view.announce(f"Epoch {end.epoch}: test accuracy {end.test_accuracy * 100:.1f}% "
+                      f"({end.seconds:.1f} s).")
+        await self.draw_charts()
+
+    def finish(self, outcome: Outcome, seconds: float) -> None:
+        view.show_test_accuracy(outcome.test_accuracy)
+        done = outcome.epochs_done / max(self.planned_epochs, 1)
+        if outcome.status == "done":
+            view.show_run_progress(1.0, f"Done: {outcome.epochs_done} epochs in {view.format_duration(seconds)}.")
+            view.announce(f"Training done. Test accuracy {outcome.test_accuracy * 100:.1f}%.")
+        elif outcome.status == "stopped":
+            view.show_run_progress(done, f"Stopped after {outcome.epochs_done} of {self.planned_epochs} epochs.")
+            view.announce(f"Training {outcome.message}.")
+        else:
+            view.show_run_progress(done, "Diverged.")
+            view.announce(f"Training diverged: {outcome.message}.")
+
+    async def dataset_for(self, name: str):
+        if name not in self.datasets:
+            view.show_run_progress(0.0, f"Loading {name}…")
+            view.announce(f"Loading the {name} data…")
+            loaded = await load_dataset(name)
+            self.datasets[name] = await as_inputs(loaded.dataset)
+            if loaded.note:
+                view.announce(loaded.note)
+        return self.datasets[name]
+
+
+def progress_text(config: TrainConfig, progress, fraction: float, elapsed: float) -> str:
+    """Describe where a run is: epoch, batch (or test images), elapsed and time left."""
+    where = (f"batch {progress.done:,} of {progress.total:,}" if progress.phase == "train"
+             else f"testing {progress.done:,} of {progress.total:,} images")
+    left = f"about {view.format_duration(elapsed * (1 - fraction) / fraction)} left" if fraction > 0.02 else "estimating time left"
+    return (f"Epoch {progress.epoch} of {config.epochs} · {where} · "
+            f"{view.format_duration(elapsed)} elapsed · {left}")

@@ -1,0 +1,91 @@
+"""The page's state marker, live status line, loading steps and run progress.
+
+Every text the user reads about what is happening goes through here; the
+controller (main.py) decides what to say.
+"""
+
+from __future__ import annotations
+
+from pyscript import document
+
+
+def by_id(element_id: str):
+    """Return the page element with this id (raise if the page lacks it)."""
+    element = document.getElementById(element_id)
+    if element is None:
+        raise LookupError(f"the page has no element #{element_id}")
+    return element
+
+
+def set_state(state: str) -> None:
+    """Set `<html data-state>`: loading, ready, training or error."""
+    document.documentElement.dataset.state = state
+
+
+def get_state() -> str:
+    return document.documentElement.dataset.state
+
+
+def set_marker(name: str, value: str) -> None:
+    """Set another `<html data-*>` marker, e.g. data-charts="ready" once charts can be drawn."""
+    setattr(document.documentElement.dataset, name, value)
+
+
+def announce(message: str) -> None:
+    """Show a message in the aria-live status region."""
+    by_id("status").textContent = message
+
+
+def show_step(step: str, text: str, fraction: float | None = None) -> None:
+    """Update a loading step (runtime, packages, data); fraction None means unknown."""
+    bar = by_id(f"step-{step}")
+    if fraction is None:
+        bar.removeAttribute("value")  # indeterminate
+    else:
+        bar.max = 1
+        bar.value = fraction
+    by_id(f"step-{step}-text").textContent = text
+
+
+def show_load_error(message: str) -> None:
+    """Put the page in the error state with one readable line."""
+    box = by_id("load-error")
+    box.textContent = f"Loading failed: {message}. Reload the page to try again."
+    box.hidden = False
+    set_state("error")
+    announce(box.textContent)
+
+
+def show_loading(visible: bool) -> None:
+    by_id("loading").hidden = not visible
+
+
+def show_run_progress(fraction: float, text: str) -> None:
+    bar = by_id("run-progress")
+    bar.value = max(0.0, min(1.0, fraction))
+    by_id("run-text").textContent = text
+
+
+def show_test_accuracy(accuracy: float | None) -> None:
+    """Show the final test accuracy as a percentage, keeping the exact fraction in data-value."""
+    element = by_id("test-accuracy")
+    if accuracy is None:
+        element.textContent = "not measured"
+        element.removeAttribute("data-value")
+    else:
+        element.textContent = f"{accuracy * 100:.1f}%"
+        element.dataset.value = repr(float(accuracy))
+
+
+def set_running(running: bool) -> None:
+    """Lock the form and Train while a run is going; Stop only then."""
+    by_id("config-fields").disabled = running
+    by_id("stop-button").disabled = not running
+
+
+def format_duration(seconds: float) -> str:
+    """Format seconds as m:ss (or h:mm:ss)."""
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
