@@ -63,7 +63,10 @@ def network_diagram(network: Network, width: int, height: int, scale: float = 1.
                     max_edges: int = 60) -> np.ndarray:
     """Draw the network (and optionally one image's activations); return (height, width, 4) uint8.
 
-    `max_edges` is the number of edges drawn between each pair of adjacent layers.
+    `width` and `height` are the image's pixels and `scale` the device pixel ratio
+    (same layout, sharper pixels); `activations` is `forward`'s list for one image
+    (vectors or (1, n) rows); `max_nodes` caps the nodes drawn per layer (the output's
+    ten are always drawn) and `max_edges` the edges drawn between adjacent layers.
     """
     if width < 1 or height < 1:
         raise ValueError(f"diagram size must be positive, got {width}x{height}")
@@ -105,16 +108,14 @@ def network_diagram(network: Network, width: int, height: int, scale: float = 1.
         _strongest_edges(strength, max_edges, xs[layer], ys[layer], xs[layer + 1], ys[layer + 1],
                          segments, colours, widths)
     if segments:
-        axes.add_collection(LineCollection(segments, colors=colours,
-                                           linewidths=widths, zorder=1))
+        axes.add_collection(LineCollection(segments, colors=colours, linewidths=widths, zorder=1))
 
     faces = _node_faces(values, shown) if values is not None else None
     for layer, nodes in enumerate(shown):
         face = faces[layer] if faces is not None else "white"
         diameter_points = 2 * radius * points_per_css_pixel
-        axes.scatter(np.full(len(nodes), xs[layer]), ys[layer], s=diameter_points ** 2,
-                     c=face, edgecolors=NODE_EDGE_COLOUR,
-                     linewidths=0.8, zorder=2)
+        axes.scatter(np.full(len(nodes), xs[layer]), ys[layer], s=diameter_points ** 2, c=face,
+                     edgecolors=NODE_EDGE_COLOUR, linewidths=0.8, zorder=2)
         _column_labels(axes, layer, sizes, nodes, xs[layer], top, css_height - bottom, font)
     _output_labels(axes, values, xs[-1], ys[-1], radius, font)
     canvas.draw()
