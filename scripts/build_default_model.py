@@ -122,7 +122,9 @@ def train_model(train_config: TrainConfig, data, augmentation: dict) -> SavedMod
     history = []
     for event in train(train_config, augmented(data, augmentation)):
         if isinstance(event, EpochEnd):
-            history.append(event.to_dict())
+            figures = event.to_dict()
+            del figures["seconds"]  # timings would make the file differ from one build to the next
+            history.append(figures)
         elif isinstance(event, Finished):
             if event.status != "done":
                 raise BuildError(f"training the default model failed: {event.message}")

@@ -10,7 +10,7 @@ import pytest
 
 from mnist_sorter import bundles
 from mnist_sorter.config import TrainConfig
-from mnist_sorter.model_io import load_model
+from mnist_sorter.model_io import load_model, model_to_bytes
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "build_default_model.py"
 TINY_CONFIG = TrainConfig(hidden_layers=(32,), epochs=4, batch_size=32, seed=3, dataset="digits")
@@ -62,6 +62,7 @@ def test_training_is_deterministic_and_records_provenance(script, small_digits):
     second = script.train_model(TINY_CONFIG, small_digits, TINY_AUGMENTATION)
     for a, b in zip(first.network.parameters, second.network.parameters):
         np.testing.assert_array_equal(a, b)
+    assert model_to_bytes(first) == model_to_bytes(second)  # the file too, byte for byte
     assert first.bundle == {"name": small_digits.name, "sha256": small_digits.sha256}
     assert first.metrics["epochs_trained"] == 4
     assert first.metrics["test_accuracy"] > 0.8  # it learns the small digits
