@@ -64,3 +64,12 @@ def test_changing_the_epochs_matches_a_fresh_chart():
     chart.set_epochs(4)
     assert np.array_equal(chart.render([0.8], [0.81]),
                           accuracy_chart([0.8], [0.81], epochs=4, width=300, height=200))
+
+
+def test_empty_chart_then_data_rescales_to_the_data():
+    chart = LineChart("loss", epochs=3, width=300, height=200)
+    chart.render([], [])
+    assert chart.axes.get_ylim() == (0.0, 2.5)
+    chart.render([10.0, 9.0], [10.5, 9.5])
+    low, high = chart.axes.get_ylim()
+    assert 8.0 < low < 9.0 and 10.5 < high < 11.0

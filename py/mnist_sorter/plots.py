@@ -5,7 +5,8 @@ roughly halves the drawing time (it matters in the browser, where one drawing
 must fit in one short main-thread task). `render` returns an RGBA image
 (height, width, 4) uint8 of exactly the requested size, ready for a canvas's
 ImageData or a PNG. No pyplot (no global figure state, no backend selection), no
-legend (the page labels the lines in HTML, in the same colours) and no file I/O.
+legend or y label (the page's caption names the chart and its lines, in the same
+colours) and no file I/O.
 """
 
 from __future__ import annotations
@@ -19,15 +20,16 @@ from matplotlib.ticker import FixedLocator, MaxNLocator, PercentFormatter
 
 TRAIN_COLOUR = "#1f6fb2"  # web/style.css uses the same colours for the HTML legend
 TEST_COLOUR = "#d1495b"
-KINDS = {"loss": "cross-entropy loss", "accuracy": "accuracy"}
+# y range shown before the first epoch: where the values will be, not matplotlib's -0.05..0.05.
+EMPTY_LIMITS = {"loss": (0.0, 2.5), "accuracy": (0.0, 1.0)}
 
 
 class LineChart:
     """One chart (train and test lines over epochs 1..epochs) of a fixed pixel size."""
 
     def __init__(self, kind: str, epochs: int, width: int, height: int, scale: float = 1.0) -> None:
-        if kind not in KINDS:
-            raise ValueError(f"chart kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        if kind not in EMPTY_LIMITS:
+            raise ValueError(f"chart kind must be one of {', '.join(EMPTY_LIMITS)}, got {kind!r}")
         if width < 1 or height < 1:
             raise ValueError(f"chart size must be positive, got {width}x{height}")
         self.kind, self.epochs, self.width, self.height = kind, epochs, width, height
@@ -36,7 +38,7 @@ class LineChart:
         self.canvas = FigureCanvasAgg(self.figure)
         # Fixed margins (CSS pixels) instead of tight_layout: cheaper, and the plot area
         # does not jump as the tick labels change from one epoch to the next.
-        left, right, bottom, top = 66 * scale, 12 * scale, 40 * scale, 10 * scale
+        left, right, bottom, top = 48 * scale, 12 * scale, 42 * scale, 10 * scale
         self.figure.subplots_adjust(left=min(left / width, 0.45), right=max(1 - right / width, 0.55),
                                     bottom=min(bottom / height, 0.45), top=max(1 - top / height, 0.55))
         axes = self.axes = self.figure.add_subplot()
@@ -44,8 +46,7 @@ class LineChart:
         self.test_line, = axes.plot([], [], marker="s", markersize=3, color=TEST_COLOUR, linestyle="--")
         self.set_epochs(epochs)
         axes.yaxis.set_major_locator(MaxNLocator(nbins=5))
-        axes.set_xlabel("epoch", fontsize=9)
-        axes.set_ylabel(KINDS[kind], fontsize=9)
+        axes.set_xlabel("epoch", fontsize=9)  # no y label: the page's caption names the chart
         axes.tick_params(labelsize=8.5)
         if kind == "accuracy":
             axes.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
@@ -64,8 +65,12 @@ class LineChart:
         """Draw the histories so far; return (height, width, 4) uint8."""
         self.train_line.set_data(np.arange(1, len(train) + 1), np.asarray(train, dtype=float))
         self.test_line.set_data(np.arange(1, len(test) + 1), np.asarray(test, dtype=float))
-        self.axes.relim()
-        self.axes.autoscale_view(scalex=False)
+        if len(train) or len(test):
+            self.axes.set_autoscaley_on(True)  # an empty chart's fixed limits turned it off
+            self.axes.relim()
+            self.axes.autoscale_view(scalex=False)
+        else:
+            self.axes.set_ylim(*EMPTY_LIMITS[self.kind])
         self.canvas.draw()
         return _exact_size(np.asarray(self.canvas.buffer_rgba()), self.width, self.height)
 
