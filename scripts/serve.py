@@ -29,6 +29,7 @@ MIME_TYPES = {
     ".py": "text/plain; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".html": "text/html; charset=utf-8",
+    ".svg": "image/svg+xml",
 }
 
 

@@ -74,8 +74,13 @@ class ConfigForm:
         hint = document.createElement("p")
         hint.className = "hint"
         hint.id = hint_id
-        allowed = f"one of {', '.join(choices)}" if choices else spec.range_text()
-        hint.textContent = f"Allowed: {allowed}. {_sentence(spec.help)}"
+        purpose = document.createElement("span")
+        purpose.textContent = spec.help
+        allowed = document.createElement("span")
+        allowed.className = "allowed"
+        allowed.textContent = "Allowed: " + (f"one of {', '.join(choices)}" if choices else spec.range_text())
+        hint.appendChild(purpose)
+        hint.appendChild(allowed)
 
         error = document.createElement("p")
         error.className = "field-error"
@@ -133,10 +138,6 @@ class ConfigForm:
         if self.on_validity is not None:
             self.on_validity(config is not None)
         return config
-
-
-def _sentence(text: str) -> str:
-    return text + ("" if not text or text.endswith(".") else ".")
 
 
 def _without_field_name(message: str, name: str) -> str:

@@ -89,3 +89,8 @@ def format_duration(seconds: float) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def plural(count: int, noun: str) -> str:
+    """Return e.g. "1 epoch" or "3 epochs"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

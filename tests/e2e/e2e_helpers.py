@@ -28,4 +28,5 @@ def wait_for_state(page, state: str, timeout: float = LOAD_TIMEOUT_MS) -> None:
 
 def screenshot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky chart panel follows the scroll
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
