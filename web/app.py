@@ -6,6 +6,7 @@ Imported by main.py once numpy is loaded (the data and training modules need it)
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import time
 
@@ -17,6 +18,13 @@ from data import bundle_names, load_dataset
 from form import ConfigForm
 from mnist_sorter.config import TrainConfig
 from runner import History, Outcome, TrainingRun, as_inputs
+
+
+# matplotlib's import, in dependency order (each import finds its predecessors loaded).
+MATPLOTLIB_STEPS = ("PIL.Image", "pyparsing", "dateutil.parser", "dateutil.rrule", "matplotlib",
+                    "matplotlib.font_manager", "matplotlib.mathtext", "matplotlib.text",
+                    "matplotlib.collections", "matplotlib.axis", "matplotlib.axes", "matplotlib.figure",
+                    "matplotlib.backends.backend_agg")
 
 
 class App:
@@ -65,6 +73,11 @@ class App:
             # matplotlib logs a warning (to stderr, which PyScript shows as an error) while it
             # builds its font cache, as it does on every page load here: expected, not a fault.
             logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+            # Importing matplotlib takes ~2 s of main thread; one module per task keeps the
+            # page responsive meanwhile (the longest step, matplotlib itself, is ~0.8 s).
+            for module in MATPLOTLIB_STEPS:
+                importlib.import_module(module)
+                await asyncio.sleep(0)
             from charts import ChartCanvas  # noqa: PLC0415 - deliberately late: matplotlib is big
 
             self.charts = (ChartCanvas("loss", "loss-chart", "loss-placeholder"),
