@@ -62,13 +62,22 @@ class SiteHandler(SimpleHTTPRequestHandler):
         pass
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A browser leaving a page mid-download is normal: no traceback for it."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
 def make_server(port: int = 0, prefix: str = "/", directory: Path = SITE) -> ThreadingHTTPServer:
     """Return a bound (not yet serving) server; port 0 picks a free port."""
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     handler = functools.partial(type("Handler", (SiteHandler,), {"prefix": prefix}),
                                 directory=str(directory))
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
+    server = QuietServer(("127.0.0.1", port), handler)
     return server
 
 

@@ -10,6 +10,7 @@ import importlib
 import logging
 import time
 
+import js
 import pyodide_js
 from pyodide.ffi import create_proxy
 
@@ -17,6 +18,7 @@ import view
 from data import bundle_names, load_dataset
 from form import ConfigForm
 from mnist_sorter.config import TrainConfig
+from mnist_sorter.share import config_from_hash, config_to_hash
 from runner import History, Outcome, TrainingRun, as_inputs
 
 
@@ -45,19 +47,25 @@ class App:
         default = TrainConfig()
         view.show_step("data", "checking")
         loaded = await load_dataset(default.dataset)
+        names = await bundle_names()
+        initial, notices = config_from_hash(str(js.location.hash))
+        if initial.dataset not in names:
+            notices.append(f"ignored dataset={initial.dataset}: this site has {', '.join(names)}")
+            initial = initial.replace(dataset=default.dataset)
         self.datasets[default.dataset] = await as_inputs(loaded.dataset)
         view.show_step("data", f"{len(loaded.dataset.train_labels):,} training images "
                                f"({'from this browser' if loaded.source == 'cache' else 'downloaded'})", 1.0)
 
         fields = view.by_id("fields")
-        self.form = ConfigForm(fields, view.by_id("train-button"), await bundle_names(), default)
+        self.form = ConfigForm(fields, view.by_id("train-button"), names, initial)
         self._listen("config-form", "submit", self.on_train)
         self._listen("stop-button", "click", self.on_stop)
         view.set_running(False)
         self.form.validate()
         view.show_loading(False)
         view.set_state("ready")
-        view.announce(("Ready to train. " + loaded.note).strip())
+        link = "".join(f" From the link: {notice}." for notice in notices)
+        view.announce(("Ready to train. " + loaded.note + link).strip())
         self.tasks.add(asyncio.ensure_future(self.load_charts()))
 
     def _listen(self, element_id: str, event: str, handler) -> None:
@@ -109,6 +117,8 @@ class App:
             return
         config = self.form.validate()
         if config is not None:
+            # The address now reproduces this run's settings (a link to share).
+            js.history.replaceState(None, "", config_to_hash(config))
             self.tasks.add(asyncio.ensure_future(self.train(config)))
 
     async def train(self, config: TrainConfig) -> None:

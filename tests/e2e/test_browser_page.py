@@ -114,6 +114,7 @@ def test_train_small_network_charts_accuracy_and_native_match(desktop):
         assert 0.01 < stats["ink"] < 0.6, stats  # axes, labels and lines, on white
         assert stats["blue"] > 20 and stats["red"] > 20, stats  # both lines drawn
     assert page.get_by_label("Epochs").is_enabled()
+    assert "hidden=32" in page.evaluate("location.hash")  # the address reproduces the run
     screenshot(page, "desktop-trained")
 
     exact = float(page.get_by_test_id("test-accuracy").get_attribute("data-value"))
@@ -127,8 +128,11 @@ def test_train_small_network_charts_accuracy_and_native_match(desktop):
 
 
 def test_stop_within_a_second_then_train_again(desktop):
-    page = open_page(desktop)
-    fill(page, {"Hidden layers": "128, 64", "Epochs": "50"})
+    # The settings come from a shared link.
+    page = open_page(desktop, "#hidden=128,64&epochs=50&optimizer=momentum&lr=0.05")
+    assert page.get_by_label("Hidden layers").input_value() == "128, 64"
+    assert page.get_by_label("Epochs").input_value() == "50"
+    assert page.get_by_label("Optimizer").input_value() == "momentum"
     page.get_by_role("button", name="Train").click()
     wait_for_state(page, "training")
     page.wait_for_function("document.getElementById('run-progress').value > 0.002")
@@ -198,6 +202,18 @@ def test_returning_visit_reads_the_bundle_from_indexeddb(desktop):
     assert desktop.log.count("/data/mnist-10k.npz") == 2
     assert "damaged" in page.get_by_role("status").text_content()
     wait_for_charts(page)
+
+
+def test_a_failed_load_says_what_failed(desktop):
+    page = desktop.new_page()
+    page.route("**/data/manifest.json", lambda route: route.fulfill(status=404, body="gone"))
+    page.goto(desktop.url)
+    wait_for_state(page, "error")
+    message = page.get_by_role("alert")
+    assert message.is_visible()
+    assert "manifest.json" in message.text_content() and "404" in message.text_content()
+    assert page.get_by_role("button", name="Train").is_disabled()
+    desktop.log.errors.clear()  # the 404 is logged as a console error: expected here
 
 
 def test_without_indexeddb_the_page_works_and_says_so(make_context):
