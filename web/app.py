@@ -160,8 +160,8 @@ class App:
         view.show_test_accuracy(outcome.test_accuracy)
         done = outcome.epochs_done / max(self.planned_epochs, 1)
         if outcome.status == "done":
-            view.show_run_progress(1.0, f"Done: {view.plural(outcome.epochs_done, 'epoch')} "
-                                        f"in {view.format_duration(seconds)}.")
+            took = f"{seconds:.1f} s" if seconds < 60 else view.format_duration(seconds)
+            view.show_run_progress(1.0, f"Done: {view.plural(outcome.epochs_done, 'epoch')} in {took}.")
             view.announce(f"Training done. Test accuracy {outcome.test_accuracy * 100:.1f}%.")
         elif outcome.status == "stopped":
             view.show_run_progress(done, f"Stopped after {outcome.epochs_done} of {self.planned_epochs} epochs.")

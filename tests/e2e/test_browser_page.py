@@ -82,7 +82,11 @@ def native_test_accuracy(config_values: dict) -> float:
 
 def test_train_small_network_charts_accuracy_and_native_match(desktop):
     desktop.context.add_init_script(LONGTASK_OBSERVER)
-    page = open_page(desktop)
+    page = desktop.new_page()
+    page.goto(desktop.url)
+    page.wait_for_selector("#step-runtime-text")
+    screenshot(page, "desktop-loading")
+    wait_for_state(page, "ready")
     screenshot(page, "desktop-ready")
     assert page.get_by_role("button", name="Train").is_enabled()
     assert page.get_by_role("button", name="Stop").is_disabled()
@@ -213,6 +217,7 @@ def test_a_failed_load_says_what_failed(desktop):
     assert message.is_visible()
     assert "manifest.json" in message.text_content() and "404" in message.text_content()
     assert page.get_by_role("button", name="Train").is_disabled()
+    screenshot(page, "desktop-load-error")
     desktop.log.errors.clear()  # the 404 is logged as a console error: expected here
 
 
