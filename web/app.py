@@ -124,6 +124,7 @@ class App:
     async def train(self, config: TrainConfig) -> None:
         view.set_state("training")
         view.set_running(True)
+        view.bring_run_into_view()
         view.by_id("train-button").disabled = True
         view.show_test_accuracy(None)
         view.by_id("test-accuracy").textContent = "training…"

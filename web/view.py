@@ -6,7 +6,7 @@ controller (main.py) decides what to say.
 
 from __future__ import annotations
 
-from pyscript import document
+from pyscript import document, window
 
 
 def by_id(element_id: str):
@@ -48,12 +48,15 @@ def show_step(step: str, text: str, fraction: float | None = None) -> None:
 
 
 def show_load_error(message: str) -> None:
-    """Put the page in the error state with one readable line."""
+    """Put the page in the error state with one readable line (an alert, so it is announced)."""
+    message = message.removeprefix("Error: ")  # how JavaScript errors read in Python
     box = by_id("load-error")
     box.textContent = f"Loading failed: {message}. Reload the page to try again."
     box.hidden = False
+    for step in ("runtime", "packages", "data"):
+        if not by_id(f"step-{step}").hasAttribute("value"):  # still indeterminate: never finished
+            show_step(step, "not loaded", 0.0)
     set_state("error")
-    announce(box.textContent)
 
 
 def show_loading(visible: bool) -> None:
@@ -75,6 +78,12 @@ def show_test_accuracy(accuracy: float | None) -> None:
     else:
         element.textContent = f"{accuracy * 100:.1f}%"
         element.dataset.value = repr(float(accuracy))
+
+
+def bring_run_into_view() -> None:
+    """On a phone the charts sit below the form: scroll them into view when a run starts."""
+    if window.matchMedia("(max-width: 760px)").matches:
+        by_id("run").scrollIntoView()
 
 
 def set_running(running: bool) -> None:
