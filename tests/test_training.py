@@ -95,3 +95,8 @@ def test_optimizers_step_downhill_on_a_quadratic():
         assert np.abs(parameter).max() < 0.1, name
     with pytest.raises(ValueError, match="rmsprop"):
         make_optimizer("rmsprop", [])
+
+
+def test_epoch_seconds_include_the_separately_timed_test_evaluation(small_digits):
+    end = next(e for e in train(TrainConfig(hidden_layers=(8,), epochs=1), small_digits) if isinstance(e, EpochEnd))
+    assert 0 < end.test_seconds < end.seconds

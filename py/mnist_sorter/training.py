@@ -59,7 +59,8 @@ class EpochEnd:
     train_accuracy: float
     test_loss: float
     test_accuracy: float
-    seconds: float
+    seconds: float  # compute time of the whole epoch, test evaluation included
+    test_seconds: float  # of which evaluating the test set
     learning_rate: float
     network: Network
 
@@ -156,9 +157,11 @@ def train(config: TrainConfig, data: LabelledImages, network: Network | None = N
                 yield BatchProgress(epoch, "train", batch + 1, batches, loss_sum / seen)
                 resumed = time.perf_counter()
 
+        seconds += time.perf_counter() - resumed
+        test_seconds, resumed = 0.0, time.perf_counter()
         for outcome in evaluate_in_chunks(network, x_test, y_test, eval_chunk):
             if isinstance(outcome[0], int):
-                seconds += time.perf_counter() - resumed
+                test_seconds += time.perf_counter() - resumed
                 yield BatchProgress(epoch, "test", outcome[0], outcome[1], loss_sum / seen)
                 resumed = time.perf_counter()
         test_loss, test_accuracy = outcome
@@ -167,10 +170,11 @@ def train(config: TrainConfig, data: LabelledImages, network: Network | None = N
             yield Finished("diverged", _diverged_message(config, epoch, batches, test_loss, first_loss),
                            network, last_test_accuracy)
             return
-        seconds += time.perf_counter() - resumed
+        test_seconds += time.perf_counter() - resumed
+        seconds += test_seconds
         last_test_accuracy = test_accuracy
         yield EpochEnd(epoch, loss_sum / seen, correct / seen, test_loss, test_accuracy,
-                       seconds, learning_rate, network)
+                       seconds, test_seconds, learning_rate, network)
 
     yield Finished("done", f"trained {config.epochs} epochs", network, last_test_accuracy)
 
