@@ -36,6 +36,7 @@ class App:
         self.datasets = {}
         self.form: ConfigForm | None = None
         self.run: TrainingRun | None = None
+        self.stop_requested = False
         self.charts = None  # (loss ChartCanvas, accuracy ChartCanvas) once matplotlib is in
         self.history = None
         self.planned_epochs = TrainConfig().epochs
@@ -107,9 +108,10 @@ class App:
         accuracy_canvas.render(history.train_accuracy, history.test_accuracy, self.planned_epochs)
 
     def on_stop(self, event) -> None:
+        self.stop_requested = True  # seen before the run starts too (while its data loads)
         if self.run is not None:
             self.run.stop()
-            view.announce("Stopping…")
+        view.announce("Stopping…")
 
     def on_train(self, event) -> None:
         event.preventDefault()
@@ -128,14 +130,20 @@ class App:
         view.by_id("train-button").disabled = True
         view.show_test_accuracy(None)
         view.by_id("test-accuracy").textContent = "training…"
+        self.stop_requested = False
         try:
             dataset = await self.dataset_for(config.dataset)
+            if self.stop_requested:
+                view.show_run_progress(0.0, "Stopped before the first epoch.")
+                view.show_test_accuracy(None)
+                view.announce("Training stopped.")
+                return
             self.run = TrainingRun(config, dataset)
             self.history, self.planned_epochs = self.run.history, config.epochs
             await self.draw_charts()  # fresh axes for this run
             started = time.perf_counter()
             view.show_run_progress(0.0, "Starting…")
-            view.announce(f"Training on {config.dataset} for {config.epochs} epochs.")
+            view.announce(f"Training on {config.dataset} for {view.plural(config.epochs, 'epoch')}.")
 
             def on_progress(progress, fraction):
                 view.show_run_progress(fraction, progress_text(config, progress, fraction,

@@ -73,7 +73,10 @@ function report(entry, loaded, source) {
 }
 
 async function download(entry) {
-  const response = await fetch(new URL(`data/${entry.file}`, document.baseURI));
+  // The hash in the query names this exact content: a cache (GitHub Pages keeps files
+  // ten minutes) can never hand back an older bundle under the same name.
+  const url = new URL(`data/${entry.file}?sha256=${entry.sha256.slice(0, 16)}`, document.baseURI);
+  const response = await fetch(url);
   if (!response.ok) throw new Error(`data/${entry.file}: HTTP ${response.status}`);
   const bytes = new Uint8Array(entry.bytes);
   let loaded = 0;
