@@ -194,6 +194,9 @@ def progress_text(config: TrainConfig, progress, fraction: float, elapsed: float
     """Describe where a run is: epoch, batch (or test images), elapsed and time left."""
     where = (f"batch {progress.done:,} of {progress.total:,}" if progress.phase == "train"
              else f"testing {progress.done:,} of {progress.total:,} images")
-    left = f"about {view.format_duration(elapsed * (1 - fraction) / fraction)} left" if fraction > 0.02 else "estimating time left"
+    if fraction > 0.02:  # earlier estimates jump around too much to be useful
+        left = f"about {view.format_duration(elapsed * (1 - fraction) / fraction)} left"
+    else:
+        left = "estimating time left"
     return (f"Epoch {progress.epoch} of {config.epochs} · {where} · "
             f"{view.format_duration(elapsed)} elapsed · {left}")

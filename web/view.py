@@ -22,10 +22,6 @@ def set_state(state: str) -> None:
     document.documentElement.dataset.state = state
 
 
-def get_state() -> str:
-    return document.documentElement.dataset.state
-
-
 def set_marker(name: str, value: str) -> None:
     """Set another `<html data-*>` marker, e.g. data-charts="ready" once charts can be drawn."""
     setattr(document.documentElement.dataset, name, value)

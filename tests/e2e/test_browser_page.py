@@ -163,6 +163,12 @@ def test_stop_within_a_second_then_train_again(desktop):
     train_and_wait(page)
     assert shown_accuracy(page) > 0.5
 
+    # A learning rate far too large: the run ends as diverged, with advice.
+    fill(page, {"Learning rate": "10", "Epochs": "3"})
+    train_and_wait(page)
+    assert "diverged" in page.get_by_role("status").text_content()
+    assert "smaller learning rate" in page.get_by_role("status").text_content()
+
 
 def wait_for_charts(page) -> None:
     """Wait for matplotlib's background load: leaving earlier aborts fetches (console errors)."""
