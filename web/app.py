@@ -42,6 +42,8 @@ class App:
         self.planned_epochs = TrainConfig().epochs
         self._proxies = []
         self.tasks = set()  # keep running tasks referenced until the page goes
+        self.idle = asyncio.Event()  # set while no run is going
+        self.idle.set()
 
     async def start(self) -> None:
         """Load the default data set, build the form, and go to `ready`."""
@@ -83,10 +85,13 @@ class App:
             # builds its font cache, as it does on every page load here: expected, not a fault.
             logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
             # Importing matplotlib takes ~2 s of main thread; one module per task keeps the
-            # page responsive meanwhile (the longest step, matplotlib itself, is ~0.8 s).
+            # page responsive meanwhile (steps take up to ~0.4 s), and no step runs during
+            # a run, whose tasks must stay short: the charts then appear when it ends.
             for module in MATPLOTLIB_STEPS:
+                await self.idle.wait()
                 importlib.import_module(module)
                 await asyncio.sleep(0)
+            await self.idle.wait()
             from charts import ChartCanvas  # noqa: PLC0415 - deliberately late: matplotlib is big
 
             self.charts = (ChartCanvas("loss", "loss-chart", "loss-placeholder"),
@@ -124,6 +129,7 @@ class App:
             self.tasks.add(asyncio.ensure_future(self.train(config)))
 
     async def train(self, config: TrainConfig) -> None:
+        self.idle.clear()
         view.set_state("training")
         view.set_running(True)
         view.bring_run_into_view()
@@ -159,6 +165,7 @@ class App:
             view.set_running(False)
             self.form.validate()
             view.set_state("ready")
+            self.idle.set()
 
     async def on_epoch(self, end) -> None:
         view.announce(f"Epoch {end.epoch}: test accuracy {end.test_accuracy * 100:.1f}% "
