@@ -141,7 +141,10 @@ class ConfigForm:
 
 
 def _without_field_name(message: str, name: str) -> str:
-    """Drop the leading "name: " of config's messages: the message sits by its control."""
-    prefix = f"{name}: "
-    message = message[len(prefix):] if message.startswith(prefix) else message
+    """Shorten config's message for its place under the control.
+
+    The leading "name: " and the trailing "; allowed: ..." go: the label and the
+    hint just above say both.
+    """
+    message = message.removeprefix(f"{name}: ").split("; allowed:")[0]
     return message[:1].upper() + message[1:]
