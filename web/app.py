@@ -11,12 +11,12 @@ import logging
 import time
 
 import js
-import pyodide_js
 from pyodide.ffi import create_proxy
 
 import view
 from data import bundle_names, load_dataset
 from form import ConfigForm
+from packages import load_packages
 from mnist_sorter.config import TrainConfig
 from mnist_sorter.share import config_from_hash, config_to_hash
 from runner import History, Outcome, TrainingRun, as_inputs
@@ -79,7 +79,7 @@ class App:
     async def load_charts(self) -> None:
         """Load matplotlib after the form is usable, then draw (empty) axes."""
         try:
-            await pyodide_js.loadPackage("matplotlib", checkIntegrity=True)
+            await load_packages("matplotlib")
             await asyncio.sleep(0)
             # matplotlib logs a warning (to stderr, which PyScript shows as an error) while it
             # builds its font cache, as it does on every page load here: expected, not a fault.

@@ -9,9 +9,8 @@ and the charts show a placeholder until then.
 
 import time
 
-import pyodide_js
-
 import view
+from packages import load_packages
 
 
 async def main() -> None:
@@ -19,7 +18,7 @@ async def main() -> None:
     view.show_step("packages", "loading")
     try:
         started = time.perf_counter()
-        await pyodide_js.loadPackage("numpy", checkIntegrity=True)
+        await load_packages("numpy")
         view.show_step("packages", f"ready ({time.perf_counter() - started:.1f} s)", 1.0)
         from app import App  # needs numpy
 

@@ -227,6 +227,15 @@ def test_a_failed_load_says_what_failed(desktop):
     desktop.log.errors.clear()  # the 404 is logged as a console error: expected here
 
 
+def test_a_missing_package_says_which(desktop):
+    page = desktop.new_page()
+    page.route("**/numpy-*.whl", lambda route: route.fulfill(status=404, body="gone"))
+    page.goto(desktop.url)
+    wait_for_state(page, "error")
+    assert "could not load numpy" in page.get_by_role("alert").text_content()
+    desktop.log.errors.clear()  # the 404 and Pyodide's report are console errors: expected here
+
+
 def test_without_indexeddb_the_page_works_and_says_so(make_context):
     # The app's own database cannot be opened (as when storage is blocked or full).
     strict = make_context("""{
