@@ -103,17 +103,17 @@ def _strict(browser, site_url, viewport, init_script=None):
 
 
 @pytest.fixture
-def desktop(browser, site_url):
+def desktop(site_url, browser):
     yield from _strict(browser, site_url, DESKTOP)
 
 
 @pytest.fixture
-def phone(browser, site_url):
+def phone(site_url, browser):
     yield from _strict(browser, site_url, PHONE)
 
 
 @pytest.fixture
-def make_context(browser, site_url):
+def make_context(site_url, browser):
     """Open a strict context with an init script (e.g. to break IndexedDB)."""
     made = []
 
