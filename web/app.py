@@ -146,6 +146,7 @@ class App:
                 return
             self.run = TrainingRun(config, dataset)
             self.history, self.planned_epochs = self.run.history, config.epochs
+            view.clear_epoch_table()
             await self.draw_charts()  # fresh axes for this run
             started = time.perf_counter()
             view.show_run_progress(0.0, "Starting…")
@@ -167,10 +168,13 @@ class App:
             view.set_state("ready")
             self.idle.set()
 
-    async def on_epoch(self, end) -> None:
+    async def on_epoch(self, end, test_seconds: float) -> None:
         view.announce(f"Epoch {end.epoch}: test accuracy {end.test_accuracy * 100:.1f}% "
                       f"({end.seconds:.1f} s).")
+        row = view.add_epoch_row(end, test_seconds)
         await self.draw_charts()
+        if self.charts is not None:
+            view.mark_charted(row)
 
     def finish(self, outcome: Outcome, seconds: float) -> None:
         view.show_test_accuracy(outcome.test_accuracy)

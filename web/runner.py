@@ -98,26 +98,35 @@ class TrainingRun:
         self.stop_requested = True
 
     async def run(self, on_progress: Callable[[BatchProgress, float], None],
-                  on_epoch: Callable[[EpochEnd], object]) -> Outcome:
+                  on_epoch: Callable[[EpochEnd, float], object]) -> Outcome:
         """Consume the training iterator, yielding to the browser between slices.
 
         `on_progress(event, fraction)` gets every BatchProgress (cheap DOM updates);
-        `await on_epoch(end)` draws the charts after each epoch.
+        `await on_epoch(end, test_seconds)` reports and draws each finished epoch;
+        test_seconds is the compute time of its test evaluation (part of end.seconds).
         """
         events = train(self.config, self.dataset)
         train_count, test_count = len(self.dataset.train_labels), len(self.dataset.test_labels)
         epochs_done, last_accuracy = 0, None
+        test_seconds = 0.0  # compute time of this epoch's test evaluation
         await asyncio.sleep(0)  # start computing in a task of its own
         slice_start = time.perf_counter()
         try:
-            for event in events:
+            while True:
+                computing = time.perf_counter()
+                event = next(events, None)
+                if event is None:
+                    break
+                if isinstance(event, EpochEnd) or getattr(event, "phase", "") == "test":
+                    test_seconds += time.perf_counter() - computing
                 if isinstance(event, BatchProgress):
                     on_progress(event, fraction_done(self.config, event, train_count, test_count))
                 elif isinstance(event, EpochEnd):
                     epochs_done, last_accuracy = event.epoch, event.test_accuracy
                     self.history.add(event)
                     await asyncio.sleep(0)
-                    await on_epoch(event)
+                    await on_epoch(event, test_seconds)
+                    test_seconds = 0.0
                     slice_start = time.perf_counter()
                 elif isinstance(event, Finished):
                     return Outcome(event.status, event.message, event.test_accuracy, epochs_done)

@@ -99,3 +99,38 @@ def format_duration(seconds: float) -> str:
 def plural(count: int, noun: str) -> str:
     """Return e.g. "1 epoch" or "3 epochs"."""
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def clear_epoch_table() -> None:
+    """Empty the per-epoch table for a new run."""
+    by_id("epoch-table").tBodies[0].replaceChildren()
+    by_id("epoch-log").hidden = True
+
+
+def add_epoch_row(end, test_seconds: float):
+    """Append one epoch's figures; the row keeps exact values and timings in data-* attributes.
+
+    data-seconds: compute time of the epoch (training and test); data-test-seconds: of the
+    test evaluation alone; data-shown-at: page time (performance.now, ms) the row appeared.
+    """
+    row = document.createElement("tr")
+    cells = (str(end.epoch), f"{end.train_loss:.4f}", f"{end.train_accuracy * 100:.1f}%",
+             f"{end.test_loss:.4f}", f"{end.test_accuracy * 100:.1f}%", f"{end.seconds:.2f}")
+    for index, text in enumerate(cells):
+        cell = document.createElement("th" if index == 0 else "td")
+        if index == 0:
+            cell.scope = "row"
+        cell.textContent = text
+        row.appendChild(cell)
+    row.dataset.seconds = repr(float(end.seconds))
+    row.dataset.testSeconds = repr(float(test_seconds))
+    row.dataset.testAccuracy = repr(float(end.test_accuracy))
+    row.dataset.shownAt = repr(float(window.performance.now()))
+    by_id("epoch-table").tBodies[0].appendChild(row)
+    by_id("epoch-log").hidden = False
+    return row
+
+
+def mark_charted(row) -> None:
+    """Record on an epoch's row when the charts showing it were drawn (data-chart-at, ms)."""
+    row.dataset.chartAt = repr(float(window.performance.now()))

@@ -117,6 +117,14 @@ def test_train_small_network_charts_accuracy_and_native_match(desktop):
         assert stats["width"] > 100 and stats["height"] > 60, stats
         assert 0.01 < stats["ink"] < 0.6, stats  # axes, labels and lines, on white
         assert stats["blue"] > 20 and stats["red"] > 20, stats  # both lines drawn
+    rows = page.evaluate("""() => Array.from(document.querySelectorAll("#epoch-table tbody tr"),
+        row => ({...row.dataset, text: row.textContent}))""")
+    assert [row["text"][:1] for row in rows] == ["1", "2"]  # one row per epoch
+    for row in rows:
+        assert 0 < float(row["testSeconds"]) < float(row["seconds"])
+        assert float(row["chartAt"]) >= float(row["shownAt"])
+    assert float(rows[-1]["testAccuracy"]) == float(
+        page.get_by_test_id("test-accuracy").get_attribute("data-value"))
     assert page.get_by_label("Epochs").is_enabled()
     assert "hidden=32" in page.evaluate("location.hash")  # the address reproduces the run
     screenshot(page, "desktop-trained")
