@@ -120,6 +120,8 @@ def add_epoch_row(end, test_seconds: float):
         cell = document.createElement("th" if index == 0 else "td")
         if index == 0:
             cell.scope = "row"
+        if index in (1, 3):
+            cell.className = "loss"  # hidden on narrow phones: the loss chart shows it
         cell.textContent = text
         row.appendChild(cell)
     row.dataset.seconds = repr(float(end.seconds))
