@@ -33,7 +33,7 @@ class App:
     """What the page holds between events: loaded datasets, the form, the current run."""
 
     def __init__(self) -> None:
-        self.datasets = {}
+        self.datasets = {}  # name -> task giving runner.Inputs
         self.form: ConfigForm | None = None
         self.run: TrainingRun | None = None
         self.stop_requested = False
@@ -55,7 +55,8 @@ class App:
         if initial.dataset not in names:
             notices.append(f"ignored dataset={initial.dataset}: this site has {', '.join(names)}")
             initial = initial.replace(dataset=default.dataset)
-        self.datasets[default.dataset] = await as_inputs(loaded.dataset)
+        # Converting the images (~0.1 s) can wait until after `ready`.
+        self.datasets[default.dataset] = asyncio.ensure_future(as_inputs(loaded.dataset))
         view.show_step("data", f"{len(loaded.dataset.train_labels):,} training images "
                                f"({'from this browser' if loaded.source == 'cache' else 'downloaded'})", 1.0)
 
@@ -191,14 +192,15 @@ class App:
             view.announce(f"Training diverged: {outcome.message}.")
 
     async def dataset_for(self, name: str):
+        """Return the named data set as network inputs, loading it on first use."""
         if name not in self.datasets:
             view.show_run_progress(0.0, f"Loading {name}…")
             view.announce(f"Loading the {name} data…")
             loaded = await load_dataset(name)
-            self.datasets[name] = await as_inputs(loaded.dataset)
+            self.datasets[name] = asyncio.ensure_future(as_inputs(loaded.dataset))
             if loaded.note:
                 view.announce(loaded.note)
-        return self.datasets[name]
+        return await self.datasets[name]
 
 
 def progress_text(config: TrainConfig, progress, fraction: float, elapsed: float) -> str:

@@ -110,8 +110,9 @@ def clear_epoch_table() -> None:
 def add_epoch_row(end, test_seconds: float):
     """Append one epoch's figures; the row keeps exact values and timings in data-* attributes.
 
-    data-seconds: compute time of the epoch (training and test); data-test-seconds: of the
-    test evaluation alone; data-shown-at: page time (performance.now, ms) the row appeared.
+    All in seconds. data-seconds: compute time of the epoch (training and test);
+    data-test-seconds: of the test evaluation alone; data-shown-at: page time
+    (performance.now() / 1000) when the row appeared.
     """
     row = document.createElement("tr")
     cells = (str(end.epoch), f"{end.train_loss:.4f}", f"{end.train_accuracy * 100:.1f}%",
@@ -127,12 +128,12 @@ def add_epoch_row(end, test_seconds: float):
     row.dataset.seconds = repr(float(end.seconds))
     row.dataset.testSeconds = repr(float(test_seconds))
     row.dataset.testAccuracy = repr(float(end.test_accuracy))
-    row.dataset.shownAt = repr(float(window.performance.now()))
+    row.dataset.shownAt = repr(window.performance.now() / 1000)
     by_id("epoch-table").tBodies[0].appendChild(row)
     by_id("epoch-log").hidden = False
     return row
 
 
 def mark_charted(row) -> None:
-    """Record on an epoch's row when the charts showing it were drawn (data-chart-at, ms)."""
-    row.dataset.chartAt = repr(float(window.performance.now()))
+    """Record on an epoch's row when the charts showing it were drawn (data-chart-at, s)."""
+    row.dataset.chartAt = repr(window.performance.now() / 1000)
