@@ -64,7 +64,7 @@ class App:
         self.form = ConfigForm(fields, view.by_id("train-button"), names, initial)
         self._listen("config-form", "submit", self.on_train)
         self._listen("stop-button", "click", self.on_stop)
-        view.set_running(False)
+        view.set_running(False, move_focus=False)
         self.form.validate()
         view.show_loading(False)
         view.set_state("ready")
@@ -134,7 +134,6 @@ class App:
         view.set_state("training")
         view.set_running(True)
         view.bring_run_into_view()
-        view.by_id("train-button").disabled = True
         view.show_test_accuracy(None)
         view.by_id("test-accuracy").textContent = "training…"
         self.stop_requested = False
@@ -164,8 +163,8 @@ class App:
             view.show_test_accuracy(None)
         finally:
             self.run = None
+            self.form.validate()  # enables Train first, so that focus can move to it
             view.set_running(False)
-            self.form.validate()
             view.set_state("ready")
             self.idle.set()
 

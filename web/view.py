@@ -82,10 +82,25 @@ def bring_run_into_view() -> None:
         by_id("run").scrollIntoView()
 
 
-def set_running(running: bool) -> None:
-    """Lock the form and Train while a run is going; Stop only then."""
+def set_running(running: bool, move_focus: bool = True) -> None:
+    """Lock the form and Train while a run is going; Stop only then.
+
+    Keyboard focus follows: from the form (about to be disabled) to Stop when a
+    run starts, and back to Train when Stop goes away under it.
+    """
+    form, stop, train = by_id("config-form"), by_id("stop-button"), by_id("train-button")
+    active = document.activeElement
+    had_focus_in_form = active is not None and form.contains(active)
     by_id("config-fields").disabled = running
-    by_id("stop-button").disabled = not running
+    stop.disabled = not running
+    if running:
+        train.disabled = True
+    if not move_focus:
+        return
+    if running and had_focus_in_form:
+        stop.focus()
+    elif not running and (had_focus_in_form or active is None or active == document.body):
+        train.focus()
 
 
 def format_duration(seconds: float) -> str:

@@ -145,9 +145,11 @@ def test_stop_within_a_second_then_train_again(desktop):
     assert page.get_by_label("Hidden layers").input_value() == "128, 64"
     assert page.get_by_label("Epochs").input_value() == "50"
     assert page.get_by_label("Optimizer").input_value() == "momentum"
-    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Train").focus()
+    page.keyboard.press("Enter")
     wait_for_state(page, "training")
     page.wait_for_function("document.getElementById('run-progress').value > 0.002")
+    assert page.evaluate("document.activeElement.id") == "stop-button"
     page.evaluate("""() => {
         const root = document.documentElement;
         document.getElementById("stop-button").addEventListener("click", () => {
@@ -157,13 +159,14 @@ def test_stop_within_a_second_then_train_again(desktop):
             if (root.dataset.state === "ready" && !window.__readyAgain) window.__readyAgain = performance.now();
         }).observe(root, {attributes: true, attributeFilter: ["data-state"]});
     }""")
-    page.get_by_role("button", name="Stop").click()
+    page.keyboard.press("Enter")  # focus moved from Train to Stop when the run began
     wait_for_state(page, "ready")
     stop_ms = page.evaluate("window.__readyAgain - window.__stopClicked")
     print(f"\nstopped {stop_ms:.0f} ms after the click")
     assert 0 <= stop_ms < 1000
     assert "Stopped" in page.locator("#run-text").text_content()
     assert page.get_by_role("button", name="Stop").is_disabled()
+    assert page.evaluate("document.activeElement.id") == "train-button"
 
     # The form works again: a short run goes through to the end.
     fill(page, {"Hidden layers": "16", "Epochs": "1"})

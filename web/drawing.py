@@ -1,0 +1,154 @@
+"""The "Draw a digit" panel: read the pad, predict, show what the network sees and does.
+
+drawing-pad.mjs draws and sends `mnist-sorter:pad-change` a few times a second
+at most; each one here becomes at most one prediction task (changes that arrive
+meanwhile are folded into the next). A prediction is cheap (`to_mnist` and one
+forward pass, a few ms); the network diagram is a matplotlib render drawn in a
+task of its own, once matplotlib is in (the controller says when).
+
+The controller (app.py) calls `on_epoch` after each epoch of a run (the diagram
+follows the network being trained) and `run_ended` when a run ends (a finished
+or stopped run's network becomes the model that reads the pad).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import numpy as np
+from pyodide.ffi import create_proxy
+
+import view
+from canvas_pixels import css_size, grey_to_rgba, put_rgba, read_ink
+from inside_view import InsideViews
+from model_choice import ModelInUse, fetch_default_model, trained_model
+from prob_bars import ProbabilityBars
+from mnist_sorter.network import Network, forward, softmax
+from mnist_sorter.preprocess import to_mnist
+
+
+class DrawingPanel:
+    """The pad's reader, the model in use, the diagram, and the inside views."""
+
+    def __init__(self, test_set) -> None:
+        self.section = view.by_id("draw")
+        self.pad = view.by_id("drawing-pad")
+        self.seen = view.by_id("pad-seen")
+        self.diagram = view.by_id("network-diagram")
+        self.bars = ProbabilityBars("pad-probabilities")
+        self.inside = InsideViews(test_set)
+        self.model: ModelInUse | None = None
+        self.training: Network | None = None  # the network of the run going on
+        self.training_epochs = 0
+        self.image: np.ndarray | None = None  # (28, 28) what the network sees, or None
+        self.diagram_ready = False  # matplotlib is in
+        self.dirty = False  # the pad changed since the last prediction
+        self.busy = False
+        self.tasks = set()
+        self._proxy = create_proxy(self.on_pad_change)
+        self.pad.addEventListener("mnist-sorter:pad-change", self._proxy)
+
+    async def start(self) -> None:
+        """Fetch the default model (unless a trained one came first) and read the pad."""
+        try:
+            default = await fetch_default_model(str(self.section.dataset.defaultModel))
+        except Exception as error:  # drawing is a nicety: training works without it
+            view.by_id("draw-model").textContent = f"The default model could not be loaded ({error})."
+            view.announce(f"The default model could not be loaded ({error}); train one to read drawings.")
+            return
+        if self.model is None:
+            self.use(default)
+
+    def use(self, model: ModelInUse) -> None:
+        self.model = model
+        view.by_id("draw-model").textContent = f"Reading with {model.description}."
+        view.set_marker("drawModel", model.kind)
+        self.inside.use(model)
+        self.on_pad_change()
+
+    def matplotlib_ready(self) -> None:
+        """Called once matplotlib is importable: draw the diagram, enable the inside views."""
+        self.diagram_ready = True
+        self.inside.matplotlib_ready()
+        self._spawn(self.draw_diagram())
+
+    def on_pad_change(self, event=None) -> None:
+        self.dirty = True
+        if not self.busy:
+            self._spawn(self.predict())
+
+    async def predict(self) -> None:
+        """Read the pad and show the prediction, then the diagram; repeat while it changed."""
+        self.busy = True
+        try:
+            while self.dirty:
+                self.dirty = False
+                self.show_prediction()
+                await asyncio.sleep(0)
+                await self.draw_diagram()
+        finally:
+            self.busy = False
+
+    def show_prediction(self) -> None:
+        self.image = to_mnist(read_ink(self.pad))  # (28, 28) float32 or None
+        paper = np.zeros((28, 28)) if self.image is None else self.image
+        put_rgba(self.seen, grey_to_rgba(paper))
+        prediction = view.by_id("prediction")
+        if self.image is None or self.model is None:
+            prediction.textContent = "Draw a digit" if self.model is not None else "Loading the model…"
+            prediction.removeAttribute("data-digit")
+            self.bars.show(None)
+            return
+        logits = forward(self.model.network, self.image.reshape(1, 784))[-1]  # (1, 10)
+        probabilities = softmax(logits)[0]
+        digit = int(probabilities.argmax())
+        prediction.textContent = f"{digit} ({probabilities[digit] * 100:.0f}%)"
+        prediction.dataset.digit = str(digit)
+        self.bars.show(probabilities)
+
+    async def draw_diagram(self) -> None:
+        """Draw the network (in training, else in use), with the pad's activations if any."""
+        network = self.training or (self.model.network if self.model else None)
+        if not self.diagram_ready or network is None:
+            return
+        from mnist_sorter.diagram import network_diagram  # noqa: PLC0415 - needs matplotlib
+
+        started = time.perf_counter()
+        activations = None
+        if self.image is not None:
+            activations = forward(network, self.image.reshape(1, 784))
+        width, height, scale = css_size(self.diagram)
+        put_rgba(self.diagram, network_diagram(network, width, height, scale, activations))
+        self.diagram.dataset.renderMs = f"{(time.perf_counter() - started) * 1000:.1f}"
+        view.by_id("diagram-placeholder").hidden = True
+        view.by_id("diagram-caption").textContent = self.diagram_caption(network, activations is not None)
+
+    def diagram_caption(self, network: Network, with_digit: bool) -> str:
+        sizes = " → ".join(f"{size:,}" for size in network.layer_sizes)
+        whose = (f"The network in training, after epoch {self.training_epochs}" if self.training is not None
+                 else "The network reading the pad")
+        what = ("; node colour: how strongly each node responds to your digit" if with_digit
+                else "; draw a digit to see which nodes respond")
+        return f"{whose} ({sizes}). Lines: strongest weights, blue positive, red negative{what}."
+
+    async def on_epoch(self, end) -> None:
+        """Follow the network being trained (called after each epoch, charts already drawn)."""
+        self.training, self.training_epochs = end.network, end.epoch
+        self.inside.run_started()
+        await asyncio.sleep(0)
+        await self.draw_diagram()
+
+    def run_ended(self, outcome, config) -> None:
+        """Make a finished or stopped run's network the one that reads the pad."""
+        network, self.training = self.training, None
+        if network is not None and outcome.status in ("done", "stopped") and outcome.epochs_done > 0:
+            self.use(trained_model(network, config.dataset, outcome.epochs_done, outcome.test_accuracy))
+        else:
+            self._spawn(self.draw_diagram())
+        self.inside.run_ended()
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
