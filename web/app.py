@@ -19,6 +19,7 @@ from form import ConfigForm
 from packages import load_packages
 from mnist_sorter.config import TrainConfig
 from mnist_sorter.share import config_from_hash, config_to_hash
+from runlog_panel import RunLogPanel
 from runner import History, Outcome, TrainingRun, as_inputs
 
 
@@ -64,6 +65,8 @@ class App:
         self.form = ConfigForm(fields, view.by_id("train-button"), names, initial)
         self._listen("config-form", "submit", self.on_train)
         self._listen("stop-button", "click", self.on_stop)
+        self.runlog = RunLogPanel(self.form, lambda: not self.idle.is_set())
+        await self.runlog.start()
         view.set_running(False, move_focus=False)
         self.form.validate()
         view.show_loading(False)
@@ -102,6 +105,7 @@ class App:
             view.announce(f"The charts could not be loaded ({error}); training still works.")
             return
         view.set_marker("charts", "ready")
+        self.runlog.charts_ready()
 
     async def draw_charts(self) -> None:
         """Draw the current run's history, one chart per main-thread task."""
@@ -145,6 +149,7 @@ class App:
                 view.announce("Training stopped.")
                 return
             self.run = TrainingRun(config, dataset)
+            self.runlog.run_started(config)
             self.history, self.planned_epochs = self.run.history, config.epochs
             view.clear_epoch_table()
             await self.draw_charts()  # fresh axes for this run
@@ -167,8 +172,10 @@ class App:
             view.set_running(False)
             view.set_state("ready")
             self.idle.set()
+            self.runlog.run_ended()
 
     async def on_epoch(self, end, test_seconds: float) -> None:
+        self.runlog.epoch_done(end)  # recorded first: the page may close at any moment
         view.announce(f"Epoch {end.epoch}: test accuracy {end.test_accuracy * 100:.1f}% "
                       f"({end.seconds:.1f} s).")
         row = view.add_epoch_row(end, test_seconds)
@@ -177,6 +184,7 @@ class App:
             view.mark_charted(row)
 
     def finish(self, outcome: Outcome, seconds: float) -> None:
+        self.runlog.run_finished(outcome, seconds)
         view.show_test_accuracy(outcome.test_accuracy)
         done = outcome.epochs_done / max(self.planned_epochs, 1)
         if outcome.status == "done":
