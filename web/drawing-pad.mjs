@@ -21,6 +21,7 @@ class DrawingPad {
     this.pointerId = null;
     this.lastSent = 0;
     this.pending = null; // timer of a throttled change event
+    this.version = 0; // counts change events: Python records which one it read (data-version)
 
     canvas.addEventListener("pointerdown", (event) => this.down(event));
     canvas.addEventListener("pointermove", (event) => this.move(event));
@@ -133,6 +134,7 @@ class DrawingPad {
     const wait = THROTTLE_MS - (now - this.lastSent);
     if (final || wait <= 0) {
       this.lastSent = now;
+      this.canvas.dataset.version = String(++this.version);
       this.canvas.dispatchEvent(new CustomEvent("mnist-sorter:pad-change", { detail: { final } }));
     } else {
       this.pending = setTimeout(() => this.changed(false), wait);

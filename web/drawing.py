@@ -31,13 +31,13 @@ from mnist_sorter.preprocess import to_mnist
 class DrawingPanel:
     """The pad's reader, the model in use, the diagram, and the inside views."""
 
-    def __init__(self, test_set) -> None:
+    def __init__(self, test_set, idle: asyncio.Event) -> None:
         self.section = view.by_id("draw")
         self.pad = view.by_id("drawing-pad")
         self.seen = view.by_id("pad-seen")
         self.diagram = view.by_id("network-diagram")
         self.bars = ProbabilityBars("pad-probabilities")
-        self.inside = InsideViews(test_set)
+        self.inside = InsideViews(test_set, idle)
         self.model: ModelInUse | None = None
         self.training: Network | None = None  # the network of the run going on
         self.training_epochs = 0
@@ -91,10 +91,13 @@ class DrawingPanel:
             self.busy = False
 
     def show_prediction(self) -> None:
+        version = self.pad.getAttribute("data-version")  # the change event this reading follows
         self.image = to_mnist(read_ink(self.pad))  # (28, 28) float32 or None
         paper = np.zeros((28, 28)) if self.image is None else self.image
         put_rgba(self.seen, grey_to_rgba(paper))
         prediction = view.by_id("prediction")
+        if version is not None:
+            prediction.dataset.version = str(version)
         if self.image is None or self.model is None:
             prediction.textContent = "Draw a digit" if self.model is not None else "Loading the model…"
             prediction.removeAttribute("data-digit")
@@ -135,7 +138,6 @@ class DrawingPanel:
     async def on_epoch(self, end) -> None:
         """Follow the network being trained (called after each epoch, charts already drawn)."""
         self.training, self.training_epochs = end.network, end.epoch
-        self.inside.run_started()
         await asyncio.sleep(0)
         await self.draw_diagram()
 
