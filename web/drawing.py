@@ -27,6 +27,8 @@ from prob_bars import ProbabilityBars
 from mnist_sorter.network import Network, forward, softmax
 from mnist_sorter.preprocess import to_mnist
 
+MAX_EDGES = 40  # edges drawn between two layers: enough to read, quick to rasterise
+
 
 class DrawingPanel:
     """The pad's reader, the model in use, the diagram, and the inside views."""
@@ -111,19 +113,30 @@ class DrawingPanel:
         self.bars.show(probabilities)
 
     async def draw_diagram(self) -> None:
-        """Draw the network (in training, else in use), with the pad's activations if any."""
+        """Draw the network (in training, else in use), with the pad's activations if any.
+
+        Laying out and rasterising take a few tens of ms each in Pyodide, so they
+        run in two tasks; data-layout-ms and data-draw-ms on the canvas record them.
+        """
         network = self.training or (self.model.network if self.model else None)
         if not self.diagram_ready or network is None:
             return
-        from mnist_sorter.diagram import network_diagram  # noqa: PLC0415 - needs matplotlib
+        from mnist_sorter.diagram import diagram_figure, diagram_pixels  # noqa: PLC0415 - needs matplotlib
 
         started = time.perf_counter()
         activations = None
         if self.image is not None:
             activations = forward(network, self.image.reshape(1, 784))
         width, height, scale = css_size(self.diagram)
-        put_rgba(self.diagram, network_diagram(network, width, height, scale, activations))
-        self.diagram.dataset.renderMs = f"{(time.perf_counter() - started) * 1000:.1f}"
+        figure = diagram_figure(network, width, height, scale, activations, max_edges=MAX_EDGES)
+        laid_out = time.perf_counter()
+        await asyncio.sleep(0)
+        drawing = time.perf_counter()
+        put_rgba(self.diagram, diagram_pixels(figure, width, height))
+        done = time.perf_counter()
+        self.diagram.dataset.layoutMs = f"{(laid_out - started) * 1000:.1f}"
+        self.diagram.dataset.drawMs = f"{(done - drawing) * 1000:.1f}"
+        self.diagram.dataset.renderMs = f"{(laid_out - started + done - drawing) * 1000:.1f}"
         view.by_id("diagram-placeholder").hidden = True
         view.by_id("diagram-caption").textContent = self.diagram_caption(network, activations is not None)
 

@@ -63,6 +63,24 @@ def network_diagram(network: Network, width: int, height: int, scale: float = 1.
                     max_edges: int = 60) -> np.ndarray:
     """Draw the network (and optionally one image's activations); return (height, width, 4) uint8.
 
+    The same as `diagram_pixels(diagram_figure(...), width, height)`: the two halves
+    let a browser lay out and rasterise in two tasks (each half a few tens of ms in Pyodide).
+    """
+    return diagram_pixels(diagram_figure(network, width, height, scale, activations, max_nodes, max_edges),
+                          width, height)
+
+
+def diagram_pixels(canvas: FigureCanvasAgg, width: int, height: int) -> np.ndarray:
+    """Rasterise a figure from `diagram_figure`; return (height, width, 4) uint8."""
+    canvas.draw()
+    return _exact_size(np.asarray(canvas.buffer_rgba()), width, height)
+
+
+def diagram_figure(network: Network, width: int, height: int, scale: float = 1.0,
+                   activations: Sequence[np.ndarray] | None = None, max_nodes: int = 16,
+                   max_edges: int = 60) -> FigureCanvasAgg:
+    """Lay out the diagram `network_diagram` draws, without rasterising it; return its canvas.
+
     `width` and `height` are the image's pixels and `scale` the device pixel ratio
     (same layout, sharper pixels); `activations` is `forward`'s list for one image
     (vectors or (1, n) rows); `max_nodes` caps the nodes drawn per layer (the output's
@@ -111,15 +129,17 @@ def network_diagram(network: Network, width: int, height: int, scale: float = 1.
         axes.add_collection(LineCollection(segments, colors=colours, linewidths=widths, zorder=1))
 
     faces = _node_faces(values, shown) if values is not None else None
+    # All nodes in one scatter: a collection costs more to draw than its points.
+    node_x = np.concatenate([np.full(len(nodes), xs[layer]) for layer, nodes in enumerate(shown)])
+    node_y = np.concatenate(ys)
+    node_faces = np.concatenate(faces) if faces is not None else "white"
+    diameter_points = 2 * radius * points_per_css_pixel
+    axes.scatter(node_x, node_y, s=diameter_points ** 2, c=node_faces,
+                 edgecolors=NODE_EDGE_COLOUR, linewidths=0.8, zorder=2)
     for layer, nodes in enumerate(shown):
-        face = faces[layer] if faces is not None else "white"
-        diameter_points = 2 * radius * points_per_css_pixel
-        axes.scatter(np.full(len(nodes), xs[layer]), ys[layer], s=diameter_points ** 2, c=face,
-                     edgecolors=NODE_EDGE_COLOUR, linewidths=0.8, zorder=2)
         _column_labels(axes, layer, sizes, nodes, xs[layer], top, css_height - bottom, font)
     _output_labels(axes, values, xs[-1], ys[-1], radius, font)
-    canvas.draw()
-    return _exact_size(np.asarray(canvas.buffer_rgba()), width, height)
+    return canvas
 
 
 def _check_activations(activations, sizes: tuple[int, ...]) -> list[np.ndarray] | None:

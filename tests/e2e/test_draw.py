@@ -22,6 +22,12 @@ ZERO = [[(0.5 + 0.24 * math.sin(2 * math.pi * k / 40), 0.5 - 0.34 * math.cos(2 *
          for k in range(42)]]
 SEVEN = [[(0.24, 0.18), (0.50, 0.17), (0.76, 0.18)], [(0.76, 0.18), (0.60, 0.50), (0.46, 0.86)]]
 TRAIN_128 = {"Hidden layers": "128", "Epochs": "3", "Batch size": "64", "Seed": "1"}
+LONGTASK_OBSERVER = """
+window.__longTasks = [];
+new PerformanceObserver(list => {
+  for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+}).observe({type: "longtask", buffered: true});
+"""
 CANVAS_STATS = """id => {
     const canvas = document.getElementById(id);
     const {data} = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
@@ -34,11 +40,12 @@ CANVAS_STATS = """id => {
     }
     const n = data.length / 4;
     return {width: canvas.width, height: canvas.height, ink: ink / n, colour: colour / n, alpha: alpha / n,
-            renderMs: canvas.dataset.renderMs};
+            renderMs: canvas.dataset.renderMs, layoutMs: canvas.dataset.layoutMs, drawMs: canvas.dataset.drawMs};
 }"""
 
 
 def open_page(strict):
+    strict.context.add_init_script(LONGTASK_OBSERVER)
     page = strict.new_page()
     page.goto(strict.url)
     wait_for_state(page, "ready")
@@ -124,12 +131,15 @@ def test_draw_with_the_default_model_clear_and_undo(desktop, phone):
     assert 0 < canvas_stats(page, "drawing-pad")["alpha"] < ink_before
     page.get_by_role("button", name="Undo").click()
     assert reading(page) == "Draw a digit"
+    page.wait_for_function("document.documentElement.dataset.charts === 'ready'")
+    page.evaluate("window.__longTasks = []")
     draw(page, SEVEN)
     assert reading(page).startswith("7")
-    page.wait_for_function("document.documentElement.dataset.charts === 'ready'")
     stats = wait_for_diagram(page)
     page.wait_for_function("""() => document.getElementById("diagram-caption").textContent.includes("responds")""")
-    print(f"diagram {stats['width']}x{stats['height']} rendered in {stats['renderMs']} ms")
+    print(f"diagram {stats['width']}x{stats['height']}: layout {stats['layoutMs']} ms, draw {stats['drawMs']} ms")
+    longest = max(page.evaluate("window.__longTasks"), default=0)
+    print(f"longest main-thread task while drawing a 7 (diagram redrawn): {longest:.0f} ms")
     shot(page, "desktop-pad", "#draw")
     page.get_by_role("button", name="Clear").click()
     assert reading(page) == "Draw a digit"
