@@ -16,13 +16,15 @@ from __future__ import annotations
 import asyncio
 import time
 
+import js
 import numpy as np
 from pyodide.ffi import create_proxy
 
 import view
 from canvas_pixels import css_size, grey_to_rgba, put_rgba, read_ink
 from inside_view import InsideViews
-from model_choice import ModelInUse, fetch_default_model, trained_model
+from model_choice import ModelInUse, fetch_default_model, fetch_kept_model, same_network, trained_model
+from models import SAVED_EVENT
 from prob_bars import ProbabilityBars
 from mnist_sorter.network import Network, forward, softmax
 from mnist_sorter.preprocess import to_mnist
@@ -48,11 +50,17 @@ class DrawingPanel:
         self.dirty = False  # the pad changed since the last prediction
         self.busy = False
         self.tasks = set()
-        self._proxy = create_proxy(self.on_pad_change)
-        self.pad.addEventListener("mnist-sorter:pad-change", self._proxy)
+        self._proxies = [create_proxy(self.on_pad_change), create_proxy(self.on_model_saved)]
+        self.pad.addEventListener("mnist-sorter:pad-change", self._proxies[0])
+        js.window.addEventListener(SAVED_EVENT, self._proxies[1])
 
     async def start(self) -> None:
-        """Fetch the default model (unless a trained one came first) and read the pad."""
+        """Use the model kept in this browser, else the default one (unless a run ended first)."""
+        kept = await fetch_kept_model()
+        if kept is not None:
+            if self.model is None:
+                self.use(kept)
+            return
         try:
             default = await fetch_default_model(str(self.section.dataset.defaultModel))
         except Exception as error:  # drawing is a nicety: training works without it
@@ -61,6 +69,15 @@ class DrawingPanel:
             return
         if self.model is None:
             self.use(default)
+
+    def on_model_saved(self, event) -> None:
+        """A model was kept (an upload, or the run log keeping the run that just ended)."""
+        async def switch():
+            kept = await fetch_kept_model()
+            if kept is None or (self.model is not None and same_network(kept.network, self.model.network)):
+                return  # the network this page just trained: keep calling it that
+            self.use(kept)
+        self._spawn(switch())
 
     def use(self, model: ModelInUse) -> None:
         self.model = model
