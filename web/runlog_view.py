@@ -51,7 +51,7 @@ def build_header(row) -> dict:
         cell.appendChild(button)
         row.appendChild(cell)
         sortable[column] = (cell, button)
-    actions = _element("th", "Actions", "actions")
+    actions = _element("th", "Actions", "run-actions")
     actions.scope = "col"
     row.appendChild(actions)
     return sortable
@@ -117,7 +117,7 @@ def _row(run: dict, best: bool, selected: bool, utc_offset_minutes: int, busy: b
             cell.textContent = summary[column]
         row.appendChild(cell)
 
-    actions = _element("td", class_name="actions")
+    actions = _element("td", class_name="run-actions")
     for action, text, more in ACTIONS:
         button = _element("button", class_name="small" + (" danger" if action == "delete" else ""))
         button.type = "button"
