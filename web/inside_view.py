@@ -23,7 +23,7 @@ from mnist_sorter.network import forward, softmax
 
 SLICE_SECONDS = 0.025
 CHUNK = 50  # test images per forward pass inside a slice
-MISTAKES = 24
+MISTAKES = 48  # at most; as many whole rows as the gallery's canvas holds are shown
 
 
 class InsideViews:
@@ -122,8 +122,10 @@ class InsideViews:
         await asyncio.sleep(0)
         self.mistakes = misclassified(self.probabilities, self.labels, MISTAKES)
         width, height, scale = css_size(self.gallery_canvas)
-        self.layout = gallery_layout(len(self.mistakes), width, height, scale=scale)
-        self.mistakes = self.mistakes[:len(self.layout)]  # only those that fit are listed
+        layout = gallery_layout(len(self.mistakes), width, height, scale=scale)
+        columns = len(np.unique(layout[:, 0]))
+        shown = len(layout) - len(layout) % columns if len(layout) > columns else len(layout)  # whole rows
+        self.layout, self.mistakes = layout[:shown], self.mistakes[:shown]  # only those shown are listed
         self._render(self.gallery_canvas, "gallery", lambda w, h, s: gallery(
             self.images, self.labels, self.probabilities, self.mistakes, w, h, s))
         self.fill_select()
@@ -149,6 +151,18 @@ class InsideViews:
         self.select.disabled = len(self.mistakes) == 0
         self.show_mistake(None)
 
+    def mark(self, position: int | None) -> None:
+        """Frame the picked thumbnail (a box over the canvas, in % of its size)."""
+        frame = view.by_id("gallery-mark")
+        frame.hidden = position is None
+        if position is None:
+            return
+        left, top, tile_width, tile_height = (int(value) for value in self.layout[position])
+        width, height = int(self.gallery_canvas.width), int(self.gallery_canvas.height)
+        for name, value, whole in (("left", left, width), ("top", top, height),
+                                   ("width", tile_width, width), ("height", tile_height, height)):
+            frame.style.setProperty(name, f"{value / whole * 100:.3f}%")
+
     def on_select(self, event) -> None:
         value = str(self.select.value)
         self.show_mistake(int(value) if value else None)
@@ -168,6 +182,7 @@ class InsideViews:
     def show_mistake(self, position: int | None) -> None:
         """Show one listed mistake's image and probabilities (None: nothing picked)."""
         picked = view.by_id("mistake-picked")
+        self.mark(position)
         if position is None:
             self.bars.show(None)
             put_rgba(view.by_id("mistake-image"), grey_to_rgba(np.zeros((28, 28))))

@@ -109,6 +109,14 @@ def wait_for_diagram(page) -> dict:
     return stats
 
 
+def open_inside(page) -> None:
+    """Open "Inside the network" with the keyboard and wait until its views are drawn."""
+    page.locator("#inside summary").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("""() => document.getElementById("inside-status").textContent
+        .includes("test images misread")""", timeout=120_000)
+
+
 def shot(page, name: str, selector: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.locator(selector).screenshot(path=str(SHOTS / f"draw-{name}.png"))
@@ -156,6 +164,21 @@ def test_draw_with_the_default_model_clear_and_undo(desktop, phone):
     small.wait_for_function("document.documentElement.dataset.charts === 'ready'")
     wait_for_diagram(small)
     shot(small, "phone-pad", "#draw")
+    open_inside(small)
+    shot(small, "phone-inside", "#inside")
+
+    # The diagram follows a run on the phone too (stopped once it has been seen).
+    for label, value in {"Hidden layers": "32", "Epochs": "20"}.items():
+        small.get_by_label(label, exact=True).fill(value)
+    small.get_by_role("button", name="Train").click()
+    small.wait_for_function("""() => document.getElementById("diagram-caption").textContent
+        .includes("after epoch 1")""")
+    wait_for_diagram(small)
+    shot(small, "phone-diagram-training", ".diagram")
+    small.get_by_role("button", name="Stop").click()
+    wait_for_state(small, "ready")
+    wait_for_model(small, "trained")
+    assert "the network you just trained" in small.locator("#draw-model").text_content()
 
 
 def test_train_then_draw_and_look_inside(desktop):
@@ -168,24 +191,25 @@ def test_train_then_draw_and_look_inside(desktop):
     page.wait_for_function("document.documentElement.dataset.charts === 'ready'")
     draw(page, SEVEN)
     reading(page)
+    page.evaluate("window.__longTasks = []")
     page.get_by_role("button", name="Train").click()
     wait_for_state(page, "training")
     page.wait_for_function("""() => document.getElementById("diagram-caption").textContent
         .includes("after epoch 1")""")
     stats = wait_for_diagram(page)
-    print(f"diagram during training rendered in {stats['renderMs']} ms")
+    print(f"diagram during training: layout {stats['layoutMs']} ms, draw {stats['drawMs']} ms")
     page.locator("#draw").scroll_into_view_if_needed()
     shot(page, "desktop-diagram-training", "#draw")
     wait_for_state(page, "ready", timeout=240_000)
+    longest = max(page.evaluate("window.__longTasks"), default=0)
+    print(f"longest main-thread task while training (diagram redrawn each epoch): {longest:.0f} ms")
+    assert longest < 200, f"a main-thread task took {longest:.0f} ms while training"
     wait_for_model(page, "trained")
     assert "the network you just trained (mnist-10k, 3 epochs" in page.locator("#draw-model").text_content()
     check_digits(page, "trained 784-128-10")
 
     # Inside the network: opened by keyboard, drawn from the test set's predictions.
-    page.locator("#inside summary").focus()
-    page.keyboard.press("Enter")
-    page.wait_for_function("""() => document.getElementById("inside-status").textContent
-        .includes("test images misread")""", timeout=120_000)
+    open_inside(page)
     for canvas_id in ("weights-chart", "confusion-chart", "gallery-chart"):
         stats = canvas_stats(page, canvas_id)
         print(f"{canvas_id}: {stats}")
@@ -200,7 +224,8 @@ def test_train_then_draw_and_look_inside(desktop):
     assert re.match(r"Test image [\d,]+: a \d, read as \d \(\d+%\)\.", picked), picked
     assert page.locator("#mistake-probabilities li.best").count() == 1
     gallery = page.locator("#gallery-chart").bounding_box()
-    page.mouse.click(gallery["x"] + gallery["width"] * 0.75, gallery["y"] + 40)  # the second thumbnail
+    page.mouse.click(gallery["x"] + gallery["width"] * 0.75, gallery["y"] + 40)
     assert page.locator("#mistake-picked").text_content() != picked
+    assert page.locator("#gallery-mark").is_visible()
     page.locator("#inside").scroll_into_view_if_needed()
     shot(page, "desktop-inside", "#inside")
