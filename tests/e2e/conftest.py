@@ -18,6 +18,13 @@ import pytest
 
 from e2e_helpers import DESKTOP, LOAD_TIMEOUT_MS, PHONE, PREFIX, REPO, SITE
 
+try:  # the page's CSP refuses eval: watch for violations, and wait without eval
+    import csp_support
+    from csp_support import CSP_WATCH
+    csp_support.install()
+except ImportError:  # playwright missing: the browser fixture skips
+    CSP_WATCH = ""
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -61,6 +68,7 @@ class PageLog:
     requests: list[str] = field(default_factory=list)
     external: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
 
     def count(self, suffix: str) -> int:
         return sum(1 for url in self.requests if urlparse(url).path.endswith(suffix))
@@ -72,6 +80,10 @@ class Strict:
     def __init__(self, context, url: str) -> None:
         self.context, self.url, self.log = context, url, PageLog()
         context.route("**/*", self._route)
+        # Every securitypolicyviolation event (the page's Content-Security-Policy) is reported here.
+        context.expose_binding("mnistSorterCspViolation",
+                               lambda source, text: self.log.csp_violations.append(text))
+        context.add_init_script(CSP_WATCH)
 
     def _route(self, route) -> None:
         url = route.request.url
@@ -87,6 +99,8 @@ class Strict:
         page.on("console", lambda message: message.type == "error"
                 and self.log.errors.append(f"console: {message.text[:500]}"))
         page.on("pageerror", lambda error: self.log.errors.append(f"pageerror: {error}"))
+        page.on("response", lambda response: response.status >= 400
+                and self.log.errors.append(f"HTTP {response.status}: {response.url}"))
         page.set_default_timeout(LOAD_TIMEOUT_MS)
         return page
 
@@ -100,6 +114,7 @@ def _strict(browser, site_url, viewport, init_script=None):
     context.close()
     assert strict.log.external == [], f"the page asked other hosts: {strict.log.external}"
     assert strict.log.errors == [], "console errors or page errors:\n" + "\n".join(strict.log.errors)
+    assert strict.log.csp_violations == [], "CSP violations:\n" + "\n".join(strict.log.csp_violations)
 
 
 @pytest.fixture
