@@ -290,9 +290,9 @@ class RunLogPanel:
 
     def on_table_change(self, event) -> None:
         target = event.target
-        if str(target.dataset.action or "") != "select":
+        if target.getAttribute("data-action") != "select":
             return
-        run_id = str(target.dataset.runId)
+        run_id = str(target.getAttribute("data-run-id"))
         if target.checked:
             self.selected.add(run_id)
         else:
@@ -303,8 +303,9 @@ class RunLogPanel:
         button = event.target.closest("button")
         if button is None:
             return
-        if button.dataset.column:
-            column = str(button.dataset.column)
+        column = button.getAttribute("data-column")
+        if column:
+            column = str(column)
             if column == self.sort_column:
                 self.descending = not self.descending
             else:
@@ -312,8 +313,8 @@ class RunLogPanel:
             self.render()
             view.by_id("run-table").querySelector(f'button[data-column="{column}"]').focus()
             return
-        run = self.run_by_id(str(button.dataset.runId or ""))
-        action = str(button.dataset.action or "")
+        run = self.run_by_id(str(button.getAttribute("data-run-id") or ""))
+        action = str(button.getAttribute("data-action") or "")
         if run is None:
             return
         if action == "use":
