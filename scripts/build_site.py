@@ -69,7 +69,7 @@ PYSCRIPT_CSP_PATCH = ("return Function(`return(w,x)=>(${r})(w,x,...[${s}])`)()",
                       "return(w,x)=>Function(`return(w,x)=>(${r})(w,x,...[${s}])`)()(w,x)")
 
 WEB_FILES = ("style.css", "favicon.svg", "loading-view.mjs", "data-loader.mjs",
-             "drawing-pad.mjs", "draw.css")  # plus every web/*.py
+             "drawing-pad.mjs", "draw.css", "offline.mjs", "offline.css")  # plus every web/*.py
 # The drawing pad's default model (scripts/build_default_model.py), shipped in the app directory.
 DEFAULT_MODEL = ROOT / "build" / "model" / "default-model.npz"
 
@@ -301,10 +301,21 @@ def assemble(site: Path) -> str:
         raise BuildError("web/index.html has an unknown {{placeholder}}")
     (site / "index.html").write_text(page)
     (site / ".nojekyll").write_text("")  # GitHub Pages: serve files as they are
+    offline_version = _offline_module().write_service_worker(site)  # last: it hashes the rest
 
     size = sum(path.stat().st_size for path in site.rglob("*") if path.is_file())
     return (f"site/ built: {app_dir}, Pyodide {PYODIDE_VERSION} with {len(packages)} packages, "
-            f"bundles {', '.join(bundles)}; {size / 1e6:.1f} MB")
+            f"bundles {', '.join(bundles)}; {size / 1e6:.1f} MB; service worker {offline_version}")
+
+
+def _offline_module():
+    """Return scripts/offline.py (the service worker), imported by path like this script."""
+    import importlib.util  # noqa: PLC0415
+
+    spec = importlib.util.spec_from_file_location("mnist_sorter_offline", Path(__file__).parent / "offline.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main() -> int:

@@ -1,0 +1,87 @@
+"""Offline after the first visit: the service worker serves the whole app with no network.
+
+One visit online (ready, charts loaded, the worker active and controlling, the bundle it
+used handed to it), then the browser goes offline and the page is reloaded: it must reach
+`ready`, train one epoch of a small network and read a digit drawn on the pad, and no
+request may leave 127.0.0.1 at any point. Also: the worker's caches carry the app's prefix,
+version and scope, and an older deployment's cache is deleted on activation while another
+app's cache on the same origin is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from e2e_helpers import SITE, wait_for_state
+from test_draw import ONE, read_digit
+
+pytestmark = pytest.mark.e2e
+
+SMALL = {"Hidden layers": "32", "Epochs": "1", "Batch size": "64", "Seed": "3"}
+CONTROLLED = """() => document.documentElement.dataset.offline === "ready"
+    && navigator.serviceWorker.controller !== null"""
+CACHES = "async () => (await caches.keys()).sort()"
+
+
+def version() -> str:
+    return re.search(r'const VERSION = "(\w+)"', (SITE / "sw.js").read_text()).group(1)
+
+
+def first_visit(strict):
+    page = strict.new_page()
+    page.goto(strict.url)
+    wait_for_state(page, "ready")
+    page.wait_for_function("document.documentElement.dataset.charts === 'ready'")
+    page.wait_for_function(CONTROLLED)
+    return page
+
+
+def test_after_one_visit_the_app_loads_trains_and_reads_a_digit_offline(desktop):
+    page = first_visit(desktop)
+    names = page.evaluate(CACHES)
+    assert names == [f"mnist-sorter-{version()} /mnist-sorter/"], names
+    kept = page.evaluate("""async () => (await (await caches.open((await caches.keys())[0])).keys())
+        .map(request => new URL(request.url).pathname)""")
+    for needed in ("/mnist-sorter/index.html", "/mnist-sorter/data/manifest.json",
+                   "/mnist-sorter/pyodide-0.27.7/pyodide.asm.wasm", "/mnist-sorter/data/mnist-10k.npz"):
+        assert needed in kept, needed
+    assert any(re.search(r"/matplotlib-[\d.]+-.*\.whl$", path) for path in kept)
+    assert any(re.search(r"/app-\w+/main\.py$", path) for path in kept)
+
+    desktop.context.set_offline(True)
+    before = len(desktop.log.requests)
+    page.reload()
+    wait_for_state(page, "ready")
+    assert page.evaluate("navigator.onLine") is False
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    for label, value in SMALL.items():
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_label("Dataset").select_option("mnist-10k")
+    page.get_by_role("button", name="Train").click()
+    wait_for_state(page, "training")
+    wait_for_state(page, "ready", timeout=240_000)
+    assert "Done: 1 epoch" in page.locator("#run-text").text_content()
+    accuracy = float(page.get_by_test_id("test-accuracy").get_attribute("data-value"))
+    assert accuracy > 0.8, accuracy
+    page.wait_for_function("document.documentElement.dataset.charts === 'ready'")  # matplotlib offline
+    text = read_digit(page, ONE)
+    assert re.fullmatch(r"\d \(\d+%\)", text), text
+    print(f"\noffline: trained 784-32-10 for 1 epoch, test accuracy {accuracy:.3f}; a stroke read as {text}; "
+          f"{len(desktop.log.requests) - before} page requests seen while offline")
+    assert desktop.log.external == []
+    assert all(re.match(r"http://127\.0\.0\.1:\d+/", url) for url in desktop.log.requests)
+
+
+def test_activation_drops_older_versions_of_this_app_only(desktop):
+    page = desktop.new_page()
+    page.goto(desktop.url + "data/manifest.json")  # same origin, before any worker exists
+    page.evaluate("""async () => {
+        for (const name of ["mnist-sorter-000000000000 /mnist-sorter/", "mnist-sorter-000000000000 /other-copy/",
+                            "another-app-v1"]) await (await caches.open(name)).put("x", new Response("x"));
+    }""")
+    page.goto(desktop.url)
+    page.wait_for_function(CONTROLLED)
+    assert page.evaluate(CACHES) == sorted([f"mnist-sorter-{version()} /mnist-sorter/",
+                                            "mnist-sorter-000000000000 /other-copy/", "another-app-v1"])
