@@ -14,16 +14,23 @@ LOAD_TIMEOUT_MS = 90_000  # a cold start takes ~5 s; leave room for a loaded mac
 
 
 def wait_for_state(page, state: str, timeout: float = LOAD_TIMEOUT_MS) -> None:
-    """Wait until `<html data-state>` is `state`; fail at once if it becomes "error"."""
-    page.wait_for_function(
-        """state => {
-            const current = document.documentElement.dataset.state;
-            if (current === "error" && state !== "error") {
-                throw new Error("page entered the error state: "
-                    + document.getElementById("load-error").textContent);
-            }
-            return current === state;
-        }""", arg=state, timeout=timeout, polling="raf")
+    """Wait until `<html data-state>` is `state`; fail at once if it becomes "error".
+
+    Waits on a selector, not a JavaScript predicate: the page's Content-Security-Policy
+    forbids the string evaluation `wait_for_function` relies on.
+    """
+    wanted = f'html[data-state="{state}"]'
+    if state != "error":
+        wanted += ', html[data-state="error"]'
+    page.locator(wanted).wait_for(state="attached", timeout=timeout)
+    if state != "error" and page.locator("html").get_attribute("data-state") == "error":
+        raise AssertionError("page entered the error state: "
+                             + (page.locator("#load-error").text_content() or ""))
+
+
+def wait_for_charts(page) -> None:
+    """Wait for matplotlib's background load: leaving earlier aborts fetches (console errors)."""
+    page.locator('html[data-charts="ready"]').wait_for(state="attached")
 
 
 def screenshot(page, name: str) -> None:

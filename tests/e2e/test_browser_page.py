@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from e2e_helpers import SITE, screenshot, wait_for_state
+from e2e_helpers import SITE, screenshot, wait_for_charts, wait_for_state
 
 pytestmark = pytest.mark.e2e
 
@@ -148,7 +148,7 @@ def test_stop_within_a_second_then_train_again(desktop):
     page.get_by_role("button", name="Train").focus()
     page.keyboard.press("Enter")
     wait_for_state(page, "training")
-    page.wait_for_function("document.getElementById('run-progress').value > 0.002")
+    page.locator("#run-text", has_text="batch").wait_for()  # the run is under way
     assert page.evaluate("document.activeElement.id") == "stop-button"
     page.evaluate("""() => {
         const root = document.documentElement;
@@ -179,11 +179,6 @@ def test_stop_within_a_second_then_train_again(desktop):
     train_and_wait(page)
     assert "diverged" in page.get_by_role("status").text_content()
     assert "smaller learning rate" in page.get_by_role("status").text_content()
-
-
-def wait_for_charts(page) -> None:
-    """Wait for matplotlib's background load: leaving earlier aborts fetches (console errors)."""
-    page.wait_for_function("document.documentElement.dataset.charts === 'ready'")
 
 
 def test_returning_visit_reads_the_bundle_from_indexeddb(desktop):
