@@ -11,6 +11,7 @@ app's cache on the same origin is left alone.
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
@@ -85,3 +86,50 @@ def test_activation_drops_older_versions_of_this_app_only(desktop):
     page.wait_for_function(CONTROLLED)
     assert page.evaluate(CACHES) == sorted([f"mnist-sorter-{version()} /mnist-sorter/",
                                             "mnist-sorter-000000000000 /other-copy/", "another-app-v1"])
+
+
+def test_a_new_deployment_is_offered_and_never_swapped_during_a_run(browser, tmp_path):
+    """Deploy v1, visit, deploy v2 under the page: "Update available", held back during a run."""
+    from conftest import Strict, _import_serve
+
+    site = tmp_path / "site"
+    shutil.copytree(SITE, site)
+    server, url = _import_serve().start_server(0, "/mnist-sorter/", site)
+    context = browser.new_context()
+    strict = Strict(context, url)
+    try:
+        page = first_visit(strict)
+        old = page.evaluate(CACHES)
+        # The next deployment: a changed page, hence a new worker version.
+        page_text = (site / "index.html").read_text().replace("<title>", "<title>v2 ")
+        (site / "index.html").write_text(page_text)
+        worker = (site / "sw.js").read_text()
+        (site / "sw.js").write_text(worker.replace(f'"{version()}"', '"0123456789ab"'))
+        banner = page.get_by_test_id("update-banner")
+        page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+        banner.wait_for()
+        assert page.evaluate("document.documentElement.dataset.update") == "available"
+        reload = banner.get_by_role("button", name="Reload")
+        assert reload.is_enabled()
+
+        for label, value in {**SMALL, "Epochs": "2"}.items():
+            page.get_by_label(label, exact=True).fill(value)
+        page.get_by_role("button", name="Train").click()
+        wait_for_state(page, "training")
+        assert reload.is_disabled() and "once this run ends" in banner.text_content()
+        assert set(old) < set(page.evaluate(CACHES))  # the new one waits beside the running one
+        wait_for_state(page, "ready", timeout=240_000)
+        assert not page.title().startswith("v2")
+
+        reload.click()
+        page.wait_for_function("document.title.startsWith('v2 ')")
+        wait_for_state(page, "ready")
+        page.wait_for_function("async () => (await caches.keys()).length === 1 "
+                               "&& (await caches.keys())[0].startsWith('mnist-sorter-0123456789ab ')")
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
+    assert strict.log.external == []
+    assert strict.log.errors == [], strict.log.errors
+    assert strict.log.csp_violations == []
