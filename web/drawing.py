@@ -30,6 +30,7 @@ from mnist_sorter.network import Network, forward, softmax
 from mnist_sorter.preprocess import to_mnist
 
 MAX_EDGES = 40  # edges drawn between two layers: enough to read, quick to rasterise
+SNAPSHOT_LIMIT = 4_000_000  # parameters copied at each epoch's end (16 MB); wider networks are not copied
 
 
 class DrawingPanel:
@@ -44,6 +45,7 @@ class DrawingPanel:
         self.inside = InsideViews(test_set, idle)
         self.model: ModelInUse | None = None
         self.training: Network | None = None  # the network of the run going on
+        self.snapshot: Network | None = None  # a copy of it at its last epoch's end
         self.training_epochs = 0
         self.image: np.ndarray | None = None  # (28, 28) what the network sees, or None
         self.diagram_ready = False  # matplotlib is in
@@ -168,12 +170,15 @@ class DrawingPanel:
     async def on_epoch(self, end) -> None:
         """Follow the network being trained (called after each epoch, charts already drawn)."""
         self.training, self.training_epochs = end.network, end.epoch
+        # The weights whose test accuracy was just measured (the run log keeps the same ones).
+        small = sum(array.size for array in end.network.parameters) <= SNAPSHOT_LIMIT
+        self.snapshot = end.network.copy() if small else end.network
         await asyncio.sleep(0)
         await self.draw_diagram()
 
     def run_ended(self, outcome, config) -> None:
         """Make a finished or stopped run's network the one that reads the pad."""
-        network, self.training = self.training, None
+        network, self.training, self.snapshot = self.snapshot, None, None
         if network is not None and outcome.status in ("done", "stopped") and outcome.epochs_done > 0:
             self.use(trained_model(network, config.dataset, outcome.epochs_done, outcome.test_accuracy))
         else:

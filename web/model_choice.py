@@ -69,8 +69,8 @@ def _figures(saved: SavedModel) -> str:
 
 
 def trained_model(network: Network, dataset: str, epochs: int, test_accuracy: float | None) -> ModelInUse:
-    """Name a network trained in this page (a copy: the caller may train it further)."""
+    """Name a network trained in this page (the caller must not train it further)."""
     figures = [dataset, f"{epochs} epoch{'' if epochs == 1 else 's'}"]
     if test_accuracy is not None:
         figures.append(f"{test_accuracy * 100:.1f} % on the test set")
-    return ModelInUse(network.copy(), "trained", f"the network you just trained ({', '.join(figures)})")
+    return ModelInUse(network, "trained", f"the network you just trained ({', '.join(figures)})")
