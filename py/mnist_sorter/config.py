@@ -158,6 +158,9 @@ def parse_field(name: str, text: str) -> Any:
         if text == "":
             raise ValueError(f"{name}: a value is required ({spec.range_text()})")
         try:
+            # float() also takes "1_000" and non-ASCII digits ("١٢", "１２"): plain ASCII only.
+            if not text.isascii() or "_" in text:
+                raise ValueError(text)
             number: Any = float(text)
         except ValueError:
             raise ValueError(f"{name}: {text!r} is not a number; allowed: {spec.range_text()}") from None

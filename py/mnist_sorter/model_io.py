@@ -82,7 +82,10 @@ def load_model(source: str | Path | bytes | BinaryIO) -> SavedModel:
     if isinstance(source, bytes):
         source = io.BytesIO(source)
     try:
-        with np.load(source, allow_pickle=False) as archive:
+        loaded = np.load(source, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):  # a lone .npy array
+            raise ValueError("a single numpy array, not an archive")
+        with loaded as archive:
             members = {key: archive[key] for key in archive.files}
     except FileNotFoundError:
         raise ModelFileError(f"{name}: no such file") from None
