@@ -307,8 +307,16 @@ FILL_STORAGE = """() => {
 }"""
 
 
-def test_a_closed_page_leaves_an_interrupted_run_and_full_storage_still_trains(desktop):
+def test_damaged_log_kept_aside_closed_page_interrupted_full_storage_still_trains(desktop):
+    damaged = '{"app": "mnist-sorter", "schema": 1, "runs": [{"id": "cut-off-he'
+    desktop.context.add_init_script(f"""if (!localStorage.getItem("e2e-damaged")) {{
+        localStorage.setItem("e2e-damaged", "1");
+        localStorage.setItem({json.dumps(LOG_KEY)}, {json.dumps(damaged)});
+    }}""")
     page = open_page(desktop)
+    assert "damaged" in log_message(page) and "kept aside" in log_message(page)
+    assert page.evaluate(f"localStorage.getItem({json.dumps(LOG_KEY + ':corrupt')})") == damaged
+    assert rows(page).count() == 0
     wait_for_charts(page)
     fill(page, {"Hidden layers": "16", "Epochs": "40"})
     page.get_by_role("button", name="Train").click()
