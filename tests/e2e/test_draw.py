@@ -168,13 +168,14 @@ def test_draw_with_the_default_model_clear_and_undo(desktop, phone):
     shot(small, "phone-inside", "#inside")
 
     # The diagram follows a run on the phone too (stopped once it has been seen).
+    small.locator("#inside summary").click()  # closed again: the shot shows the pad and the diagram
     for label, value in {"Hidden layers": "32", "Epochs": "20"}.items():
         small.get_by_label(label, exact=True).fill(value)
     small.get_by_role("button", name="Train").click()
     small.wait_for_function("""() => document.getElementById("diagram-caption").textContent
         .includes("after epoch 1")""")
     wait_for_diagram(small)
-    shot(small, "phone-diagram-training", ".diagram")
+    shot(small, "phone-diagram-training", "#draw")
     small.get_by_role("button", name="Stop").click()
     wait_for_state(small, "ready")
     wait_for_model(small, "trained")
