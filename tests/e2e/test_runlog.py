@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from e2e_helpers import REPO, SITE, SHOTS, wait_for_state
+from e2e_helpers import REPO, SITE, SHOTS, wait_for_charts, wait_for_state
 
 pytestmark = pytest.mark.e2e
 
@@ -45,13 +45,22 @@ def train_and_wait(page) -> None:
     wait_for_state(page, "ready", timeout=240_000)
 
 
-def wait_for_charts(page) -> None:
-    """matplotlib loads after `ready`; leaving earlier aborts its downloads (console errors)."""
-    page.wait_for_function("document.documentElement.dataset.charts === 'ready'")
-
-
 def rows(page):
     return page.locator("#run-table tbody tr")
+
+
+# The page's Content-Security-Policy forbids the string evaluation behind `wait_for_function`:
+# these wait on selectors instead.
+def wait_for_rows(page, count: int) -> None:
+    page.locator("#run-table tbody tr").nth(count - 1).wait_for(state="attached")
+
+
+def wait_for_marker(page, name: str, value: str) -> None:
+    page.locator(f'html[data-{name}="{value}"]').wait_for(state="attached")
+
+
+def wait_for_message(page, text: str) -> None:
+    page.locator("#log-message", has_text=text).wait_for(state="attached")
 
 
 def row_texts(page) -> list[dict]:
@@ -142,7 +151,7 @@ def test_runs_kept_across_reload_and_tabs_compared_reused_named_and_model_checke
     shown = float(page.get_by_test_id("test-accuracy").get_attribute("data-value"))
     assert rows(page).count() == 2
     # The other tab hears of both runs through the `storage` event, without reloading.
-    other_tab.wait_for_function("document.querySelectorAll('#run-table tbody tr').length === 2")
+    wait_for_rows(other_tab, 2)
     other_tab.close()
 
     page.reload()
@@ -151,7 +160,7 @@ def test_runs_kept_across_reload_and_tabs_compared_reused_named_and_model_checke
     table = row_texts(page)
     assert [row["status"] for row in table] == ["done", "done"]
     assert {row["cells"][7] for row in table} == {"1/1", "2/2"}  # epochs column
-    page.wait_for_function("document.documentElement.dataset.lastModel === 'kept'")
+    wait_for_marker(page, "last-model", "kept")
     assert "kept from your last visit" in page.locator("#model-text").text_content()
 
     # The best run is marked, in text too; sorting by a column says so (aria-sort).
@@ -172,7 +181,7 @@ def test_runs_kept_across_reload_and_tabs_compared_reused_named_and_model_checke
     # Both ticked: their curves overlay in one chart, each in its own colour.
     for box in page.get_by_role("checkbox", name=re.compile("^Compare")).all():
         box.check()
-    page.wait_for_function("document.documentElement.dataset.compare === '2'")
+    wait_for_marker(page, "compare", "2")
     first, second = colour_pixels(page, "compare-chart", PALETTE[:2])
     assert first > 50 and second > 50, (first, second)
 
@@ -198,7 +207,6 @@ def test_runs_kept_across_reload_and_tabs_compared_reused_named_and_model_checke
     assert named.locator(".run-name").text_content() == XSS
     assert named.locator(".run-note").text_content() == "first try: 16 hidden units"
     assert page.locator("#run-log img").count() == 0
-    page.wait_for_function("document.documentElement.dataset.compare === '2'")  # legend relabelled
     page.locator("#run-log").screenshot(path=str(SHOTS / "log-desktop-trained.png"))
 
     # The model kept from the last run evaluates natively to the accuracy the page showed.
@@ -251,11 +259,11 @@ def test_export_then_import_into_a_fresh_browser_and_bad_files_refused(desktop, 
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     assert rows(page).count() == 0
     page.set_input_files("#log-import", str(exported))
-    page.wait_for_function("document.querySelectorAll('#run-table tbody tr').length === 2")
+    wait_for_rows(page, 2)
     assert row_texts(page) == before
     assert "Imported 2 runs" in log_message(page)
     page.set_input_files("#log-import", str(exported))  # the same again: nothing doubles
-    page.wait_for_function("document.getElementById('log-message').textContent.includes('already here')")
+    wait_for_message(page, "already here")
     assert rows(page).count() == 2
 
     # Bad files are refused with the reason, and the log stays as it was.
@@ -268,7 +276,7 @@ def test_export_then_import_into_a_fresh_browser_and_bad_files_refused(desktop, 
     ]
     for name, text, reason in bad_files:
         page.set_input_files("#log-import", files=[file_payload(name, text)])
-        page.wait_for_function("name => document.getElementById('log-message').textContent.includes(name)", arg=name)
+        wait_for_message(page, name)
         message = log_message(page)
         assert "Nothing imported" in message and reason in message, message
         assert row_texts(page) == before
@@ -277,7 +285,7 @@ def test_export_then_import_into_a_fresh_browser_and_bad_files_refused(desktop, 
     hostile = json.loads(native_log([{"hidden_layers": (8,), "epochs": 1}], names=[(XSS, XSS)], started_hour=20))
     hostile["runs"][0]["id"] = "hostile-1"
     page.set_input_files("#log-import", files=[file_payload("hostile.json", json.dumps(hostile))])
-    page.wait_for_function("document.querySelectorAll('#run-table tbody tr').length === 3")
+    wait_for_rows(page, 3)
     row = rows(page).filter(has=page.locator("[data-run-id='hostile-1']"))
     assert row.locator(".run-name").text_content() == XSS
     assert row.locator(".run-note").text_content() == XSS
@@ -285,11 +293,11 @@ def test_export_then_import_into_a_fresh_browser_and_bad_files_refused(desktop, 
 
     # A file that is not a model is refused; a real one replaces the last model.
     page.set_input_files("#model-upload", files=[file_payload("fake.npz", b"PK\x03\x04 not a zip", "application/zip")])
-    page.wait_for_function("document.getElementById('log-message').textContent.includes('fake.npz')")
+    wait_for_message(page, "fake.npz")
     assert "was not loaded" in log_message(page)
     assert page.get_by_role("button", name="Download model").is_disabled()
     page.set_input_files("#model-upload", str(REPO / "build" / "model" / "default-model.npz"))
-    page.wait_for_function("document.documentElement.dataset.lastModel === 'kept'")
+    wait_for_marker(page, "last-model", "kept")
     assert re.match(r"784-(\d+-)+10 network", page.locator("#model-text").text_content())
     assert page.get_by_role("button", name="Download model").is_enabled()
     wait_for_charts(page)
@@ -358,7 +366,7 @@ def test_shared_link_with_bad_values_keeps_defaults_and_copy_link_round_trips(de
     fill(page, {"Hidden layers": "32, 16", "Seed": "5"})
     page.get_by_label("Optimizer").select_option("sgd")
     page.get_by_role("button", name="Copy link to these settings").click()
-    page.wait_for_function("document.getElementById('log-message').textContent.includes('#hidden=')")
+    wait_for_message(page, "#hidden=")
     link = re.search(r"http\S+", log_message(page)).group(0)
     assert "hidden=32,16" in link and "optimizer=sgd" in link and "seed=5" in link
     wait_for_charts(page)
@@ -393,7 +401,7 @@ def test_screenshot_of_a_log_with_several_runs_and_a_comparison(viewport, reques
     assert rows(page).count() == 4
     for name in ("sgd baseline", "two layers", "softmax only"):
         page.get_by_role("checkbox", name=f"Compare {name}").check()
-    page.wait_for_function("document.documentElement.dataset.compare === '3'")
+    wait_for_marker(page, "compare", "3")
     counts = colour_pixels(page, "compare-chart", PALETTE)
     assert all(count > 50 for count in counts), counts
     SHOTS.mkdir(parents=True, exist_ok=True)
