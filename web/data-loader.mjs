@@ -76,13 +76,17 @@ async function download(entry) {
   // The hash in the query names this exact content: a cache (GitHub Pages keeps files
   // ten minutes) can never hand back an older bundle under the same name.
   const url = new URL(`data/${entry.file}?sha256=${entry.sha256.slice(0, 16)}`, document.baseURI);
-  const response = await fetch(url);
+  const response = await fetch(url).catch((error) => {
+    throw new Error(`data/${entry.file} could not be downloaded (${error.message}); check the connection`);
+  });
   if (!response.ok) throw new Error(`data/${entry.file}: HTTP ${response.status}`);
   const bytes = new Uint8Array(entry.bytes);
   let loaded = 0;
   const reader = response.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((error) => {
+      throw new Error(`data/${entry.file}: the download broke off after ${loaded} bytes (${error.message})`);
+    });
     if (done) break;
     if (loaded + value.length > bytes.length) throw new Error(`data/${entry.file} is larger than the manifest says`);
     bytes.set(value, loaded);
@@ -141,6 +145,9 @@ function bundle(name) {
       if (!entry) throw new Error(`no data bundle named ${name} in data/manifest.json`);
       return load(entry);
     }));
+    // A failed download is not remembered: the next request for the bundle tries again.
+    const loading = loads.get(name);
+    loading.catch(() => { if (loads.get(name) === loading) loads.delete(name); });
   }
   return loads.get(name);
 }

@@ -33,6 +33,13 @@ function fail(message) {
   root.dataset.state = "error";
 }
 
+// PyScript keeps its own state in IndexedDB and cannot start without it (it hangs, or fails
+// with a cryptic TypeError): say so plainly, at once.
+if (typeof indexedDB === "undefined" || indexedDB === null) {
+  fail("this browser gives the page no IndexedDB storage (turned off, or blocked in a private "
+    + "window), which the Python runtime needs; allow site data for this site");
+}
+
 window.addEventListener("error", (event) => fail(event.message || "a script could not run"));
 window.addEventListener("unhandledrejection", (event) => {
   const reason = event.reason;
