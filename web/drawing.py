@@ -43,6 +43,8 @@ class DrawingPanel:
         self.diagram = view.by_id("network-diagram")
         self.bars = ProbabilityBars("pad-probabilities")
         self.inside = InsideViews(test_set, idle)
+        self.idle = idle  # set while no run is going on
+        self.finished_stroke = False  # a stroke ended (or Clear/Undo): say the result aloud
         self.model: ModelInUse | None = None
         self.training: Network | None = None  # the network of the run going on
         self.snapshot: Network | None = None  # a copy of it at its last epoch's end
@@ -95,6 +97,8 @@ class DrawingPanel:
         self._spawn(self.draw_diagram())
 
     def on_pad_change(self, event=None) -> None:
+        if event is not None and event.detail.final:
+            self.finished_stroke = True
         self.dirty = True
         if not self.busy:
             self._spawn(self.predict())
@@ -123,6 +127,7 @@ class DrawingPanel:
             prediction.textContent = "Draw a digit" if self.model is not None else "Loading the model…"
             prediction.removeAttribute("data-digit")
             self.bars.show(None)
+            self.say("The drawing pad is empty." if self.image is None else "The model is still loading.")
             return
         logits = forward(self.model.network, self.image.reshape(1, 784))[-1]  # (1, 10)
         probabilities = softmax(logits)[0]
@@ -130,6 +135,13 @@ class DrawingPanel:
         prediction.textContent = f"{digit} ({probabilities[digit] * 100:.0f}%)"
         prediction.dataset.digit = str(digit)
         self.bars.show(probabilities)
+        self.say(f"Your drawing reads as {digit}, {probabilities[digit] * 100:.0f}% sure.")
+
+    def say(self, message: str) -> None:
+        """Announce the reading of a finished stroke, unless a run is reporting its progress."""
+        if self.finished_stroke and self.idle.is_set():
+            view.announce(message)
+        self.finished_stroke = False
 
     async def draw_diagram(self) -> None:
         """Draw the network (in training, else in use), with the pad's activations if any.

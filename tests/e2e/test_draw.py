@@ -143,6 +143,7 @@ def test_draw_with_the_default_model_clear_and_undo(desktop, phone):
     page.evaluate("window.__longTasks = []")
     draw(page, SEVEN)
     assert reading(page).startswith("7")
+    assert "Your drawing reads as 7" in page.locator("#status").text_content()  # said aloud too
     stats = wait_for_diagram(page)
     page.wait_for_function("""() => document.getElementById("diagram-caption").textContent.includes("responds")""")
     print(f"diagram {stats['width']}x{stats['height']}: layout {stats['layoutMs']} ms, draw {stats['drawMs']} ms")
@@ -215,7 +216,7 @@ def test_train_then_draw_and_look_inside(desktop):
         stats = canvas_stats(page, canvas_id)
         print(f"{canvas_id}: {stats}")
         assert stats["width"] > 200 and 0.02 < stats["ink"] < 0.9 and stats["colour"] > 0.005, stats
-    assert "misread" in page.locator("#status").text_content() or "Inside" in page.locator("#status").text_content()
+    assert "Inside the network" in page.locator("#status").text_content()
 
     # A mistake picked with the keyboard, then one clicked, shows its probabilities.
     select = page.get_by_label("Mistake", exact=True)
