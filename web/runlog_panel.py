@@ -183,7 +183,15 @@ class RunLogPanel:
         if sum(array.size for array in network.parameters) <= SNAPSHOT_LIMIT:
             network, copied = network.copy(), True  # the trainer goes on changing the live one
         self.snapshot = (network, copied, end.epoch, end.test_accuracy)
-        self.save_run(self.current)
+        self.pending[self.current["id"]] = self.current
+        self.spawn(self._flush())
+
+    async def _flush(self) -> None:
+        """Write what is pending in a task of its own: the charts' drawing has just used this one."""
+        await asyncio.sleep(0)
+        if self.pending:  # a later write (the run's end) may have carried it already
+            self.commit(lambda runs: runs)
+            self.render()
 
     def run_finished(self, outcome, seconds: float) -> None:
         """Record how the run ended, and keep its model (the weights of its last finished epoch)."""

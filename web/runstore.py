@@ -46,6 +46,7 @@ class RunStore:
     def __init__(self) -> None:
         self.problem = ""  # what the user should know about the stored log
         self.writable = True
+        self._known = (None, [])  # (text, runs) last read or written: skip parsing it again
         try:
             self.storage = js.window.localStorage
             self.storage.getItem(LOG_KEY)
@@ -61,11 +62,16 @@ class RunStore:
         text = self.storage.getItem(LOG_KEY)
         if text is None:
             return []
+        text = str(text)
+        if text == self._known[0]:  # records are never changed in place, so sharing them is safe
+            return list(self._known[1])
         try:
-            return parse_import(str(text))
+            runs = parse_import(text)
         except RunLogError as error:
-            self._set_aside(str(text), str(error))
+            self._set_aside(text, str(error))
             return []
+        self._known = (text, runs)
+        return list(runs)
 
     def _set_aside(self, text: str, reason: str) -> None:
         try:
@@ -98,4 +104,5 @@ class RunStore:
             if is_quota_error(error):
                 raise StorageFull("this browser's storage for the page is full") from None
             raise StorageBlocked(f"The run log could not be saved ({error}).") from None
+        self._known = (text, runs)
         return runs

@@ -328,7 +328,7 @@ def test_damaged_log_kept_aside_closed_page_interrupted_full_storage_still_train
     wait_for_charts(page)
     fill(page, {"Hidden layers": "16", "Epochs": "40"})
     page.get_by_role("button", name="Train").click()
-    page.wait_for_selector("#epoch-table tbody tr")  # one epoch finished, and recorded
+    rows(page).filter(has_text="1/40").wait_for()  # one epoch finished, and written to the log
     page.close()
 
     page = open_page(desktop)
