@@ -154,11 +154,17 @@ def test_a_bundle_failing_mid_session_loses_nothing_and_the_next_try_works(deskt
 
     handler = bundle_fault("500", "mnist-full")
     page.route("**/data/mnist-full.npz*", handler)
+    page.evaluate("""() => {  // every status message, in order: a later one may replace it
+        window.__said = [];
+        const box = document.getElementById("status");
+        new MutationObserver(() => window.__said.push(box.textContent))
+            .observe(box, {childList: true, characterData: true, subtree: true});
+    }""")
     page.get_by_label("Dataset").select_option("mnist-full")
-    page.get_by_role("button", name="Train").click()
-    page.wait_for_function("() => document.getElementById('status').textContent.includes('Training failed')"
-                           " && document.documentElement.dataset.state === 'ready'")
-    assert "mnist-full" in status(page) and "HTTP 500" in status(page), status(page)
+    train_and_wait(page)
+    said = page.evaluate("window.__said")
+    failed = [text for text in said if text.startswith("Training failed")]
+    assert failed and "mnist-full" in failed[0] and "HTTP 500" in failed[0], said
     assert page.get_by_role("button", name="Train").is_enabled()
     assert page.get_by_label("Epochs").is_enabled()
     assert page.locator("#run-table tbody tr").count() == 1  # the earlier run is still there
