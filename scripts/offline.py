@@ -14,7 +14,9 @@ from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "web" / "sw.js"
 # What the page needs offline; data bundles (tens of MB) are kept only once used.
-PRECACHE_TOP = ("index.html", "data/manifest.json")
+PRECACHE_TOP = ("index.html", "stale-page.js", "data/manifest.json")
+# Loaded by index.html from the site's root, unhashed: it must work for a page of any deployment.
+STALE_PAGE = TEMPLATE.parent / "stale-page.js"
 PRECACHE_DIRS = ("app-", "pyodide-", "pyscript-")
 
 
@@ -51,7 +53,8 @@ def service_worker(site: Path) -> tuple[str, str]:
 
 
 def write_service_worker(site: Path) -> str:
-    """Write site/sw.js; return its version."""
+    """Write site/sw.js (and site/stale-page.js, precached too); return the worker's version."""
+    (site / STALE_PAGE.name).write_bytes(STALE_PAGE.read_bytes())
     version, text = service_worker(site)
     (site / "sw.js").write_text(text)
     return version

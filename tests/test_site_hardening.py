@@ -78,6 +78,8 @@ def test_every_changing_asset_the_page_names_is_content_addressed():
     """index.html names only hashed or versioned directories; bundles carry their sha256."""
     page = (SITE / "index.html").read_text()
     for url in re.findall(r'(?:src|href|data-default-model|config)="([^"#]+)"', page):
+        if url == "stale-page.js":  # the one unhashed file, stable by design: it must suit any page
+            continue
         assert re.match(r"(app-[0-9a-f]{12}|pyodide-0\.27\.7|pyscript-0\.6\.66)/", url), url
     assert "Content-Security-Policy" in page
     assert "'unsafe-eval'" not in page and "'unsafe-inline'" not in page

@@ -138,3 +138,28 @@ def test_a_new_deployment_is_offered_and_never_swapped_during_a_run(browser, tmp
     assert strict.log.external == []
     assert strict.log.errors == [], strict.log.errors
     assert strict.log.csp_violations == []
+
+
+def test_a_stale_page_from_an_older_deployment_reloads_itself_once(desktop):
+    """GitHub Pages lets a browser keep index.html ten minutes: an old page names an app
+    directory the new deployment no longer has. It must reload into the current one."""
+    current = (SITE / "index.html").read_text()
+    stale = re.sub(r"app-[0-9a-f]{12}/", "app-000000000000/", current)
+    served = []
+
+    def index(route):
+        served.append("stale" if not served else "current")
+        if served[-1] == "stale":
+            route.fulfill(status=200, body=stale, headers={"Content-Type": "text/html; charset=utf-8"})
+        else:
+            route.fallback()
+
+    page = desktop.new_page()
+    page.route(desktop.url, index)
+    page.goto(desktop.url)
+    wait_for_state(page, "ready")
+    assert served == ["stale", "current"]
+    assert page.evaluate("sessionStorage.getItem('mnist-sorter:stale-page-reload')") is not None
+    page.wait_for_function("document.documentElement.dataset.charts === 'ready'")
+    desktop.log.errors[:] = [error for error in desktop.log.errors if "app-000000000000" not in error
+                             and "status of 404" not in error]
