@@ -7,7 +7,7 @@ junk; model files that are not models. Each ends with a clear message, the form 
 working and nothing the user had (stored runs, the trained network) lost. Related cases
 live elsewhere: manifest 404 / missing wheel / IndexedDB refusing to open in
 test_browser_page.py; full localStorage, a page closed mid-training and bad run-log imports
-in test_runlog.py.
+in test_runlog_page.py.
 """
 
 from __future__ import annotations
