@@ -256,12 +256,14 @@ class RunLogPanel:
         width = max(1, math.floor(box.width * scale))
         height = max(1, math.floor(COMPARE_HEIGHT["narrow" if narrow else "wide"] * scale))
         labels = [run_label(run, self.offset) for run in chosen]
-        key = (width, height, tuple(labels),
-               tuple((run["id"], len(run["history"])) for run in chosen))
+        shown = (width, height, tuple(labels), tuple(run["id"] for run in chosen))
+        key = (*shown, tuple(len(run["history"]) for run in chosen))
         caption.textContent = (f"Test accuracy and test loss per epoch of "
                                f"{view.plural(len(chosen), 'ticked run')}.")
         if key == self.compare_key:
             return
+        if self.is_busy() and self.compare_key is not None and self.compare_key[:4] == shown:
+            return  # only a new epoch: drawn when the run ends, keeping the run's tasks short
         from mnist_sorter.compare import Curve, compare_chart  # noqa: PLC0415 - needs matplotlib
 
         curves = [Curve(label, [step["test_accuracy"] for step in run["history"]],
