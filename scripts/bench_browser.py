@@ -91,10 +91,15 @@ def renderer_peak_mb() -> float:
     return max((kb for pid, kb in renderers.items() if descends(pid)), default=0) / 1024
 
 
+def wait_state(page, *states: str, timeout_ms: float = 600_000) -> str:
+    """Wait until <html data-state> is one of `states` (a selector wait: the page's CSP forbids eval)."""
+    selector = ", ".join(f"html[data-state='{state}']" for state in states)
+    page.wait_for_selector(selector, state="attached", timeout=timeout_ms)
+    return page.evaluate("document.documentElement.dataset.state")
+
+
 def wait_ready(page, timeout_ms: float = 120_000) -> None:
-    page.wait_for_function("document.documentElement.dataset.state === 'ready' "
-                           "|| document.documentElement.dataset.state === 'error'", timeout=timeout_ms)
-    if page.evaluate("document.documentElement.dataset.state") == "error":
+    if wait_state(page, "ready", "error", timeout_ms=timeout_ms) == "error":
         raise RuntimeError("the app failed to load: " + page.locator("#load-error").inner_text())
 
 
@@ -123,14 +128,14 @@ def app(browser, url: str, config: TrainConfig) -> dict:
     wait_ready(page)
     warm = time.perf_counter() - started
     # Charts need matplotlib, which loads after `ready`; wait for it so it does not share the epoch.
-    page.wait_for_function("document.documentElement.dataset.charts === 'ready'", timeout=120_000)
+    page.wait_for_selector("html[data-charts='ready']", state="attached", timeout=120_000)
 
     fill_form(page, config)
     page.evaluate("window.__longTasks = []")
     page.get_by_role("button", name="Train").click()
-    page.wait_for_function("document.documentElement.dataset.state === 'training'")
+    wait_state(page, "training")
     training_started = page.evaluate("performance.now()")
-    page.wait_for_function("document.documentElement.dataset.state === 'ready'", timeout=600_000)
+    wait_state(page, "ready")
     epochs = page.evaluate("""() => Array.from(document.querySelectorAll('#epoch-table tbody tr'))
         .map((row) => ({seconds: Number(row.dataset.seconds), testSeconds: Number(row.dataset.testSeconds),
                         shownAt: Number(row.dataset.shownAt), chartAt: Number(row.dataset.chartAt)}))""")
@@ -182,8 +187,8 @@ def memory_run(browser, url: str) -> dict:
     wait_ready(page)
     fill_form(page, TrainConfig(dataset="mnist-full", epochs=3))
     page.get_by_role("button", name="Train").click()
-    page.wait_for_function("document.documentElement.dataset.state === 'training'")
-    page.wait_for_function("document.documentElement.dataset.state === 'ready'", timeout=900_000)
+    wait_state(page, "training")
+    wait_state(page, "ready", timeout_ms=900_000)
     heap = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize / 1e6 : 0")
     peak = renderer_peak_mb()
     context.close()

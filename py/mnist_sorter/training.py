@@ -87,18 +87,21 @@ def evaluate(network: Network, images: np.ndarray, labels: np.ndarray,
              chunk: int = 1000) -> tuple[float, float]:
     """Return (mean cross-entropy, accuracy) on a labelled set."""
     result = None
-    for result in evaluate_in_chunks(network, images_to_inputs(images), labels.astype(np.intp), chunk):
+    for result in evaluate_in_chunks(network, _flat(images), labels.astype(np.intp), chunk):
         pass
     return result  # type: ignore[return-value]
 
 
 def evaluate_in_chunks(network: Network, x: np.ndarray, labels: np.ndarray,
                        chunk: int) -> Iterator[tuple[int, int] | tuple[float, float]]:
-    """Yield (done, total) after each chunk, then finally (loss, accuracy)."""
+    """Yield (done, total) after each chunk, then finally (loss, accuracy).
+
+    `x` holds images (N, 784), uint8 or already float inputs.
+    """
     total = len(x)
     loss_sum, correct = 0.0, 0
     for start in range(0, total, chunk):
-        logits = forward(network, x[start:start + chunk])[-1]  # (chunk, 10)
+        logits = forward(network, images_to_inputs(x[start:start + chunk]))[-1]  # (chunk, 10)
         part = labels[start:start + chunk]
         log_probs = log_softmax(logits)
         loss_sum -= float(log_probs[np.arange(len(part)), part].sum(dtype=np.float64))
@@ -123,9 +126,11 @@ def train(config: TrainConfig, data: LabelledImages, network: Network | None = N
         network = init_network(config.layer_sizes, rng)
     elif network.layer_sizes != config.layer_sizes:
         raise ValueError(f"network has layers {network.layer_sizes}, config asks for {config.layer_sizes}")
-    x_train = images_to_inputs(data.train_images)  # (N, 784) float32
+    # Images stay as they come (uint8 for a bundle) and become float32 inputs a batch
+    # at a time: a float32 copy of mnist-full would cost 188 MB, a browser tab's memory.
+    x_train = _flat(data.train_images)  # (N, 784)
     y_train = np.asarray(data.train_labels, dtype=np.intp)
-    x_test = images_to_inputs(data.test_images)
+    x_test = _flat(data.test_images)
     y_test = np.asarray(data.test_labels, dtype=np.intp)
     optimizer = make_optimizer(config.optimizer, network.parameters)
     count = len(x_train)
@@ -142,7 +147,7 @@ def train(config: TrainConfig, data: LabelledImages, network: Network | None = N
         for batch in range(batches):
             indices = order[batch * batch_size:(batch + 1) * batch_size]
             loss, batch_correct, gradients = loss_and_gradients(
-                network, x_train[indices], y_train[indices], config.l2)
+                network, images_to_inputs(x_train[indices]), y_train[indices], config.l2)
             first_loss = loss if first_loss is None else first_loss
             if not math.isfinite(loss) or loss > DIVERGENCE_FACTOR * max(first_loss, 10.0):
                 yield Finished("diverged", _diverged_message(config, epoch, batch + 1, loss, first_loss),
@@ -177,6 +182,15 @@ def train(config: TrainConfig, data: LabelledImages, network: Network | None = N
                        seconds, test_seconds, learning_rate, network)
 
     yield Finished("done", f"trained {config.epochs} epochs", network, last_test_accuracy)
+
+
+def _flat(images: np.ndarray) -> np.ndarray:
+    """Return images as rows of 784 pixels (a view, no copy), keeping their dtype."""
+    images = np.asarray(images)
+    flat = images.reshape(len(images), -1)
+    if flat.shape[1] != 784:
+        raise ValueError(f"images must be 28x28 (784 pixels), got shape {images.shape}")
+    return flat
 
 
 def _diverged_message(config: TrainConfig, epoch: int, batch: int, loss: float, first_loss: float) -> str:
