@@ -268,9 +268,17 @@ def test_export_then_import_into_a_fresh_browser_and_bad_files_refused(desktop, 
 
     # Bad files are refused with the reason, and the log stays as it was.
     envelope = json.loads(exported.read_text())
+    scripted = json.loads(exported.read_text())  # markup in every string field of every run
+    for run in scripted["runs"]:
+        for record in (run, run["dataset"], run["config"]):
+            for key, value in record.items():
+                if isinstance(value, str):
+                    record[key] = XSS
     bad_files = [
         ("schema2.json", json.dumps({**envelope, "schema": 2}), "schema 2"),
         ("huge.json", " " * (2 * 1024 * 1024 + 10), "larger than 2 MB"),
+        ("fifty.json", " " * (50 * 1024 * 1024), "larger than 2 MB"),
+        ("scripted.json", json.dumps(scripted), "run 1"),
         ("notes.json", "hello, world", "not JSON"),
         ("nan.json", exported.read_text().replace('"duration":', '"duration":NaN,"x":', 1), "NaN"),
     ]
@@ -280,6 +288,7 @@ def test_export_then_import_into_a_fresh_browser_and_bad_files_refused(desktop, 
         message = log_message(page)
         assert "Nothing imported" in message and reason in message, message
         assert row_texts(page) == before
+        assert page.locator("img[src='x']").count() == 0  # markup stays text, nothing runs
 
     # A run named with markup is imported and shown as the very text.
     hostile = json.loads(native_log([{"hidden_layers": (8,), "epochs": 1}], names=[(XSS, XSS)], started_hour=20))
