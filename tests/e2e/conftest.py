@@ -105,8 +105,8 @@ class Strict:
         return page
 
 
-def _strict(browser, site_url, viewport, init_script=None):
-    context = browser.new_context(viewport=viewport)
+def _strict(browser, site_url, viewport, init_script=None, **options):
+    context = browser.new_context(viewport=viewport, **options)
     if init_script:
         context.add_init_script(init_script)
     strict = Strict(context, site_url)
@@ -120,6 +120,13 @@ def _strict(browser, site_url, viewport, init_script=None):
 @pytest.fixture
 def desktop(site_url, browser):
     yield from _strict(browser, site_url, DESKTOP)
+
+
+@pytest.fixture
+def desktop_without_service_worker(site_url, browser):
+    """A desktop context whose service worker never registers, so that page.route sees
+    every request (a controlling worker's fetches bypass the page's routes)."""
+    yield from _strict(browser, site_url, DESKTOP, service_workers="block")
 
 
 @pytest.fixture

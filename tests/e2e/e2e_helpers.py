@@ -63,3 +63,17 @@ def screenshot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")  # the sticky chart panel follows the scroll
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def open_page(strict, url_suffix: str = ""):
+    """Open the app in a new page of a strict context and wait for `ready`."""
+    page = strict.new_page()
+    page.goto(strict.url + url_suffix)
+    wait_for_state(page, "ready")
+    return page
+
+
+def fill(page, values: dict[str, str]) -> None:
+    """Type text into form controls found by their exact accessible names."""
+    for label, value in values.items():
+        page.get_by_label(label, exact=True).fill(value)

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from e2e_helpers import SITE, run_and_wait, screenshot, wait_for_charts, wait_for_state
+from e2e_helpers import SITE, fill, open_page, run_and_wait, screenshot, wait_for_charts, wait_for_state
 
 pytestmark = pytest.mark.e2e
 
@@ -23,18 +23,6 @@ new PerformanceObserver(list => {
   for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
 }).observe({type: "longtask", buffered: true});
 """
-
-
-def open_page(strict, url_suffix=""):
-    page = strict.new_page()
-    page.goto(strict.url + url_suffix)
-    wait_for_state(page, "ready")
-    return page
-
-
-def fill(page, values: dict[str, str]) -> None:
-    for label, value in values.items():
-        page.get_by_label(label, exact=True).fill(value)
 
 
 def train_and_wait(page) -> None:

@@ -141,7 +141,8 @@ def test_a_broken_bundle_at_start_says_so_keeps_the_runs_and_a_reload_recovers(d
                           r"mnist-10k.*(HTTP|bytes|sha256|Failed to fetch)")
 
 
-def test_a_bundle_failing_mid_session_loses_nothing_and_the_next_try_works(desktop):
+def test_a_bundle_failing_mid_session_loses_nothing_and_the_next_try_works(desktop_without_service_worker):
+    desktop = desktop_without_service_worker
     page = desktop.new_page()
     page.goto(desktop.url)
     wait_for_state(page, "ready")

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from e2e_helpers import REPO, SITE, SHOTS, wait_for_charts, wait_for_state
+from e2e_helpers import REPO, SITE, SHOTS, fill, open_page, wait_for_charts, wait_for_state
 
 pytestmark = pytest.mark.e2e
 
@@ -26,18 +26,6 @@ PALETTE = ("#0072b2", "#d55e00", "#009e73")  # mnist_sorter.compare.PALETTE, fir
 
 
 # ---- helpers ------------------------------------------------------------------------
-
-def open_page(strict, url_suffix=""):
-    page = strict.new_page()
-    page.goto(strict.url + url_suffix)
-    wait_for_state(page, "ready")
-    return page
-
-
-def fill(page, values: dict[str, str]) -> None:
-    for label, value in values.items():
-        page.get_by_label(label, exact=True).fill(value)
-
 
 def train_and_wait(page) -> None:
     page.get_by_role("button", name="Train").click()
